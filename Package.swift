@@ -1,0 +1,80 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers (see README "Layout"): executables → services → adapters → domain → core.
+// Each target imports only targets below it.
+let package = Package(
+    name: "Chronicle",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "command-service", targets: ["command-service"]),
+        .executable(name: "query-service", targets: ["query-service"]),
+        .executable(name: "projector", targets: ["projector"]),
+        .executable(name: "chronicle-admin", targets: ["chronicle-admin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // core
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "LibPQ", dependencies: [
+            "CLibPQ",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "EventSourcing"),
+        // domain
+        .target(name: "ShopDomain", dependencies: ["EventSourcing"]),
+        // adapters
+        .target(name: "PostgresEventStore", dependencies: ["EventSourcing", "LibPQ"]),
+        .target(name: "ReadModel", dependencies: ["EventSourcing", "ShopDomain", "LibPQ"]),
+        // services
+        .target(name: "HTTPCommon", dependencies: [
+            "LibPQ", "PostgresEventStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "CommandService", dependencies: [
+            "HTTPCommon", "EventSourcing", "ShopDomain", "PostgresEventStore", "LibPQ",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .target(name: "QueryService", dependencies: [
+            "HTTPCommon", "ReadModel", "LibPQ",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .target(name: "ProjectorService", dependencies: [
+            "HTTPCommon", "EventSourcing", "ShopDomain", "ReadModel", "PostgresEventStore", "LibPQ",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .target(name: "AdminCLI", dependencies: [
+            "HTTPCommon", "PostgresEventStore", "ReadModel", "LibPQ",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // executables: parse arguments, build, run
+        .executableTarget(name: "command-service", dependencies: ["CommandService"]),
+        .executableTarget(name: "query-service", dependencies: ["QueryService"]),
+        .executableTarget(name: "projector", dependencies: ["ProjectorService"]),
+        .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI"]),
+        // tests
+        .target(name: "TestSupport", dependencies: ["LibPQ", "PostgresEventStore"], path: "Tests/TestSupport"),
+        .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"]),
+        .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing", "PostgresEventStore", "TestSupport"]),
+        .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "EventSourcing"]),
+        .testTarget(name: "ServiceTests", dependencies: [
+            "HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+    ]
+)

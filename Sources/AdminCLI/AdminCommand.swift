@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import HTTPCommon
+import LibPQ
+import PostgresEventStore
+
+/// `chronicle-admin`: operator commands.
+public struct AdminCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "chronicle-admin",
+        abstract: "Operate a Chronicle database.",
+        subcommands: [Migrate.self])
+
+    public init() {}
+}
+
+/// Options every admin subcommand takes.
+public struct AdminOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"),
+            help: "libpq URI or key=value string (env DATABASE_URL; PG* variables also apply)")
+    public var databaseURL: String?
+
+    @Option(name: .customLong("migrations"), help: "Directory of migration files (env CHRONICLE_MIGRATIONS, default ./migrations)")
+    public var migrationsDirectory: String?
+
+    public init() {}
+
+    var conninfo: String { databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "" }
+
+    var migrations: String? { migrationsDirectory ?? ProcessInfo.processInfo.environment["CHRONICLE_MIGRATIONS"] }
+
+    /// Connects, turning a failure into a one-line message for the operator.
+    func connect() async throws -> Connection {
+        do {
+            return try await Connection.connect(conninfo)
+        } catch let error as PostgresError {
+            throw AdminFailure("cannot connect to the database: \(error.message)")
+        }
+    }
+}
+
+/// A failure the operator can act on: printed as one line, exit status 1.
+public struct AdminFailure: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
+}
+
+extension AdminCommand {
+    public struct Migrate: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Apply pending migrations, in order, each once (safe to run concurrently).")
+
+        @OptionGroup var options: AdminOptions
+
+        public init() {}
+
+        public func run() async throws {
+            do {
+                let migrations = try Migration.load(from: Migration.locateDirectory(explicit: options.migrations))
+                let connection = try await options.connect()
+                defer { Task { await connection.close() } }
+                let applied = try await SchemaMigrator(migrations: migrations).migrate(connection)
+                print(applied.isEmpty
+                      ? "schema is current (\(migrations.count) migrations)"
+                      : "applied: \(applied.joined(separator: ", "))")
+            } catch let error as MigrationError {
+                throw AdminFailure(error.description)
+            } catch let error as PostgresError {
+                throw AdminFailure("migration failed: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension HTTPField.Name {
+    public static let requestID = HTTPField.Name("X-Request-Id")!
+}
+
+/// Gives every request an id: the caller's `X-Request-Id` when it is sane
+/// (1–200 visible ASCII characters), else a new UUID. It goes into every log
+/// line of the request, back out as a response header, and into events'
+/// `correlation_id`.
+public struct RequestIDMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+
+    public init() {}
+
+    public func handle(_ request: Request, context: AppRequestContext,
+                       next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let given = request.headers[.requestID].flatMap { Self.isAcceptable($0) ? $0 : nil }
+        context.requestID = given ?? UUID().uuidString.lowercased()
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        let started = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = try ProblemMiddleware<AppRequestContext>.problem(for: error, logger: context.logger)
+                .response(from: request, context: context)
+        }
+        response.headers[.requestID] = context.requestID
+        context.logger.info("request", metadata: [
+            "method": "\(request.method)", "path": "\(request.uri.path)",
+            "status": "\(response.status.code)", "duration": "\(ContinuousClock.now - started)",
+        ])
+        return response
+    }
+
+    static func isAcceptable(_ value: String) -> Bool {
+        (1...200).contains(value.utf8.count) && value.utf8.allSatisfy { (0x21...0x7e).contains($0) }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import LibPQ
+import Logging
+import Prometheus
+import PostgresEventStore
+import ServiceLifecycle
+
+/// What every HTTP process builds the same way: logging, the pool, the
+/// readiness check, the router with our middleware, and the service group
+/// that runs them and drains on SIGTERM/SIGINT.
+public struct ServiceHost: Sendable {
+    public let settings: ServiceSettings
+    public let name: String
+    public let logger: Logger
+    public let pool: ConnectionPool
+    public let migrator: SchemaMigrator
+    public let registry: PrometheusCollectorRegistry
+
+    public init(name: String, settings: ServiceSettings, registry: PrometheusCollectorRegistry,
+                defaultPoolSize: Int = 16) throws {
+        self.name = name
+        self.settings = settings
+        self.registry = registry
+        var logger = Logger(label: name)
+        logger.logLevel = settings.resolvedLogLevel
+        self.logger = logger
+        pool = ConnectionPool(ConnectionPool.Configuration(
+            conninfo: settings.resolvedDatabaseURL, maxConnections: settings.resolvedPoolSize ?? defaultPoolSize),
+            logger: logger)
+        migrator = SchemaMigrator(migrations: try Migration.load(
+            from: Migration.locateDirectory(explicit: settings.resolvedMigrationsDirectory)))
+    }
+
+    /// Bootstraps process-wide logging and metrics. Executables call it once;
+    /// tests never do (they read their own registry).
+    public static func bootstrapProcess(settings: ServiceSettings) -> PrometheusCollectorRegistry {
+        LogSetup.bootstrap(format: settings.resolvedLogFormat, level: settings.resolvedLogLevel)
+        return PrometheusCollectorRegistry()
+    }
+
+    public var readiness: DatabaseReadiness { DatabaseReadiness(pool: pool, migrator: migrator) }
+
+    /// A router with the error, request-id and metrics middleware in the
+    /// order they must run, and the operations routes.
+    public func makeRouter(readiness extra: (@Sendable () async -> ReadinessReport)? = nil) -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
+        // Middleware covers only routes added after it: add it first.
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: RequestMetricsMiddleware(registry: registry))
+        let database = readiness
+        OperationsRoutes(registry: registry) {
+            let report = await database.check()
+            guard let extra else { return report }
+            return report.merged(with: await extra())
+        }.add(to: router)
+        return router
+    }
+
+    public func makeApplication(router: Router<AppRequestContext>, defaultPort: Int,
+                                onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> some ApplicationProtocol & Service {
+        let logger = logger
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(
+                address: .hostname(settings.resolvedHost, port: settings.resolvedPort(default: defaultPort)),
+                serverName: name),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("listening", metadata: ["port": "\(port)"])
+                await onServerRunning(port)
+            },
+            logger: logger)
+    }
+
+    /// Runs `services` (lower indexes start first and stop last) until
+    /// SIGTERM or SIGINT, then shuts them down gracefully in reverse order.
+    public func run(_ services: [any Service]) async throws {
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}

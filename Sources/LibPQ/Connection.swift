@@ -1,0 +1,266 @@
+import CLibPQ
+import Foundation
+
+/// One PostgreSQL connection. It owns the `PGconn` and the thread that every
+/// libpq call for it runs on; callers `await` and never block. The pool lends
+/// a connection to one task at a time, which is why `@unchecked Sendable` is
+/// sound here: `handle` and `prepared` are touched only on `thread`.
+public final class Connection: @unchecked Sendable {
+    private var handle: OpaquePointer?
+    private var prepared: [String: String] = [:]
+    private let thread: ConnectionThread
+    /// When the connection was last handed back to a pool (for idle checks).
+    var idleSince = ContinuousClock.now
+
+    /// Statements are prepared once per connection and reused (the plan cache
+    /// keeps them valid across DDL). Beyond this many distinct texts, further
+    /// statements run unprepared, so generated SQL cannot grow memory forever.
+    static let preparedStatementLimit = 512
+
+    private init(thread: ConnectionThread) { self.thread = thread }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+        thread.stop()
+    }
+
+    /// Opens a connection from a libpq URI (`postgresql://…`) or key=value
+    /// string; parameters it leaves out come from the `PG*` environment
+    /// variables, as in psql. The session runs in UTC with ISO dates.
+    public static func connect(_ conninfo: String) async throws -> Connection {
+        let connection = Connection(thread: ConnectionThread(name: "libpq"))
+        try await connection.thread.run { try connection.open(conninfo) }
+        return connection
+    }
+
+    private func open(_ conninfo: String) throws {
+        guard let conn = PQconnectdb(conninfo) else {
+            throw PostgresError(kind: .connection, message: "out of memory creating a connection")
+        }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let error = PostgresError.connectionFailure(conn)
+            PQfinish(conn)
+            throw error
+        }
+        // libpq prints notices to stderr by default; they are not errors.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+        handle = conn
+        _ = try execSimple("SET TIME ZONE 'UTC'; SET DateStyle TO ISO")
+    }
+
+    /// Closes the connection; later calls fail with a connection error.
+    public func close() async {
+        _ = try? await thread.run { [self] in
+            if let handle { PQfinish(handle) }
+            handle = nil
+            prepared = [:]
+        }
+        thread.stop()
+    }
+
+    // MARK: Queries
+
+    /// Runs one statement with its bound parameters and returns its rows.
+    @discardableResult
+    public func query(_ sql: SQL) async throws -> QueryResult {
+        try validate(sql)
+        return try await thread.run { [self] in try execute(sql) }
+    }
+
+    /// Runs statements without parameters, possibly several separated by `;`
+    /// (migrations, DDL). Never pass values in this text.
+    public func execute(unsafeScript script: String) async throws {
+        _ = try await thread.run { [self] in try execSimple(script) }
+    }
+
+    /// Runs `body` inside BEGIN … COMMIT; any error rolls everything back and
+    /// is rethrown.
+    public func withTransaction<T>(
+        isolation: IsolationLevel = .readCommitted,
+        _ body: (Connection) async throws -> T
+    ) async throws -> T {
+        try await query(SQL(unsafeRaw: "BEGIN ISOLATION LEVEL \(isolation.rawValue)"))
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            _ = try? await query("ROLLBACK")
+            throw error
+        }
+        try await query("COMMIT")
+        return value
+    }
+
+    public enum IsolationLevel: String, Sendable {
+        case readCommitted = "READ COMMITTED"
+        case repeatableRead = "REPEATABLE READ"
+        case serializable = "SERIALIZABLE"
+    }
+
+    /// Sends several statements in one round trip (libpq pipeline mode) and
+    /// returns one outcome per statement. A failed statement makes the ones
+    /// after it fail too, as PostgreSQL aborts the rest of the pipeline.
+    public func pipeline(_ statements: [SQL]) async throws -> [Result<QueryResult, PostgresError>] {
+        for statement in statements { try validate(statement) }
+        return try await thread.run { [self] in try runPipeline(statements) }
+    }
+
+    // MARK: Health
+
+    /// False when the server closed the connection or the socket reports
+    /// data an idle connection should not have (e.g. the FATAL message sent
+    /// at server shutdown). Checked before a pool lends an idle connection,
+    /// so a restart of PostgreSQL costs no failed request.
+    func isUsable() async -> Bool {
+        (try? await thread.run { [self] () -> Bool in
+            guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            // An idle session is sent nothing in normal operation; readable
+            // means an error (shutdown), EOF, or a rare notice. Treat all as
+            // unusable: a spare reconnect is cheaper than a failed request.
+            return poll(&descriptor, 1, 0) == 0 && PQtransactionStatus(handle) == PQTRANS_IDLE
+        }) ?? false
+    }
+
+    /// True once libpq has seen the connection fail.
+    func isBroken() async -> Bool {
+        (try? await thread.run { [self] in handle.map { PQstatus($0) != CONNECTION_OK } ?? true }) ?? true
+    }
+
+    // MARK: On the connection's thread only
+
+    private func liveHandle() throws -> OpaquePointer {
+        guard let handle else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        return handle
+    }
+
+    private func validate(_ sql: SQL) throws {
+        for (index, binding) in sql.bindings.enumerated() where binding.text?.utf8.contains(0) == true {
+            throw PostgresError(kind: .invalidParameter,
+                                message: "parameter $\(index + 1) contains a NUL byte, which PostgreSQL text cannot hold")
+        }
+    }
+
+    private func execute(_ sql: SQL) throws -> QueryResult {
+        let conn = try liveHandle()
+        let result = try withParameters(sql.bindings) { values -> OpaquePointer? in
+            if let name = try statementName(for: sql, on: conn) {
+                return PQexecPrepared(conn, name, Int32(values.count), values, nil, nil, 0)
+            }
+            return PQexecParams(conn, sql.text, Int32(values.count), nil, values, nil, nil, 0)
+        }
+        return try checked(result, conn)
+    }
+
+    private func statementName(for sql: SQL, on conn: OpaquePointer) throws -> String? {
+        if let name = prepared[sql.text] { return name }
+        guard prepared.count < Self.preparedStatementLimit else { return nil }
+        let name = "s\(prepared.count + 1)"
+        _ = try checked(PQprepare(conn, name, sql.text, Int32(sql.bindings.count), nil), conn)
+        prepared[sql.text] = name
+        return name
+    }
+
+    private func execSimple(_ script: String) throws -> QueryResult {
+        let conn = try liveHandle()
+        return try checked(PQexec(conn, script), conn)
+    }
+
+    private func runPipeline(_ statements: [SQL]) throws -> [Result<QueryResult, PostgresError>] {
+        let conn = try liveHandle()
+        guard PQenterPipelineMode(conn) == 1 else { throw PostgresError.connectionFailure(conn) }
+        defer { PQexitPipelineMode(conn) }
+        for statement in statements {
+            let sent = try withParameters(statement.bindings) { values in
+                PQsendQueryParams(conn, statement.text, Int32(values.count), nil, values, nil, nil, 0)
+            }
+            guard sent == 1 else { throw PostgresError.connectionFailure(conn) }
+        }
+        guard PQpipelineSync(conn) == 1 else { throw PostgresError.connectionFailure(conn) }
+        var outcomes: [Result<QueryResult, PostgresError>] = []
+        while outcomes.count < statements.count {
+            guard let result = PQgetResult(conn) else { throw PostgresError.connectionFailure(conn) }
+            switch PQresultStatus(result) {
+            case PGRES_PIPELINE_ABORTED:
+                PQclear(result)
+                outcomes.append(.failure(PostgresError(
+                    kind: .server, message: "not run: an earlier statement in the pipeline failed")))
+            default:
+                do {
+                    outcomes.append(.success(try checked(result, conn)))
+                } catch let error as PostgresError {
+                    outcomes.append(.failure(error))
+                }
+            }
+            while let extra = PQgetResult(conn) { PQclear(extra) }
+        }
+        // Consume the sync point.
+        while let result = PQgetResult(conn) {
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        if PQstatus(conn) != CONNECTION_OK { throw PostgresError.connectionFailure(conn) }
+        return outcomes
+    }
+
+    private func checked(_ result: OpaquePointer?, _ conn: OpaquePointer) throws -> QueryResult {
+        guard let result else { throw PostgresError.connectionFailure(conn) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:
+            return QueryResult(ResultHandle(result))
+        default:
+            let error = PostgresError.fromResult(result, connection: conn)
+            PQclear(result)
+            throw error
+        }
+    }
+
+    private func withParameters<T>(_ bindings: [PostgresBinding],
+                                   _ body: ([UnsafePointer<CChar>?]) throws -> T) throws -> T {
+        let copies: [UnsafeMutablePointer<CChar>?] = bindings.map { $0.text.flatMap { strdup($0) } }
+        defer { copies.forEach { free($0) } }
+        return try body(copies.map { $0.map { UnsafePointer($0) } })
+    }
+
+    // MARK: LISTEN support (used by `Listener` on its own connection)
+
+    /// Waits up to `timeout` for notifications on this connection's socket.
+    func awaitNotifications(timeout: Duration) async throws -> [PostgresNotification] {
+        try await thread.run { [self] in
+            let conn = try liveHandle()
+            var found = drainNotifications(conn)
+            if !found.isEmpty { return found }
+            var descriptor = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+            let milliseconds = Int32(timeout.components.seconds * 1000
+                                     + timeout.components.attoseconds / 1_000_000_000_000_000)
+            let ready = poll(&descriptor, 1, milliseconds)
+            if ready < 0 && errno != EINTR { throw PostgresError.connectionFailure(conn) }
+            if ready > 0 {
+                guard PQconsumeInput(conn) == 1 else { throw PostgresError.connectionFailure(conn) }
+                found = drainNotifications(conn)
+            }
+            if PQstatus(conn) != CONNECTION_OK { throw PostgresError.connectionFailure(conn) }
+            return found
+        }
+    }
+
+    private func drainNotifications(_ conn: OpaquePointer) -> [PostgresNotification] {
+        var found: [PostgresNotification] = []
+        while let notify = PQnotifies(conn) {
+            let event = notify.pointee
+            found.append(PostgresNotification(channel: String(cString: event.relname),
+                                              payload: String(cString: event.extra),
+                                              senderPID: Int(event.be_pid)))
+            PQfreemem(notify)
+        }
+        return found
+    }
+}
+
+/// A NOTIFY received on a LISTEN connection.
+public struct PostgresNotification: Sendable, Equatable {
+    public var channel: String
+    public var payload: String
+    public var senderPID: Int
+}

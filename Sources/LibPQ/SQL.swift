@@ -1,0 +1,61 @@
+/// A SQL statement with its parameters. Interpolated values become `$n`
+/// parameters, never text: `"SELECT * FROM t WHERE id = \(id)"` sends
+/// `SELECT * FROM t WHERE id = $1` and `id` separately. Text that must be
+/// spliced into the statement itself (an identifier we generated) goes
+/// through `SQL(unsafeRaw:)` or `\(unsafeRaw:)`, which say so at the call site.
+public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    public internal(set) var text: String
+    public internal(set) var bindings: [PostgresBinding]
+
+    public init(stringLiteral value: String) {
+        text = value
+        bindings = []
+    }
+
+    public init(unsafeRaw text: String, bindings: [PostgresBinding] = []) {
+        self.text = text
+        self.bindings = bindings
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        text = stringInterpolation.text
+        bindings = stringInterpolation.bindings
+    }
+
+    public struct StringInterpolation: StringInterpolationProtocol {
+        var text = ""
+        var bindings: [PostgresBinding] = []
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            text.reserveCapacity(literalCapacity + interpolationCount * 3)
+        }
+
+        public mutating func appendLiteral(_ literal: String) { text += literal }
+
+        public mutating func appendInterpolation(_ value: some PostgresEncodable) {
+            bindings.append(PostgresBinding(value))
+            text += "$\(bindings.count)"
+        }
+
+        public mutating func appendInterpolation(_ value: (some PostgresEncodable)?) {
+            bindings.append(value.map(PostgresBinding.init) ?? .null)
+            text += "$\(bindings.count)"
+        }
+
+        public mutating func appendInterpolation(unsafeRaw text: String) { self.text += text }
+    }
+
+    /// The statement with bindings hidden, safe to log.
+    public var description: String { "\(text) [\(bindings.count) bindings: ****]" }
+}
+
+/// One parameter value in PostgreSQL's text format (nil is SQL NULL).
+public struct PostgresBinding: Sendable {
+    public let text: String?
+
+    public static let null = PostgresBinding(text: nil)
+
+    init(text: String?) { self.text = text }
+
+    public init(_ value: some PostgresEncodable) { text = value.postgresText }
+}

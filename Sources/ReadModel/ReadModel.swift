@@ -1,0 +1,2 @@
+// Read tables and their queries (projector and query-service).
+public enum ReadModel {}

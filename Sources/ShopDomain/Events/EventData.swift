@@ -1,0 +1,71 @@
+import EventSourcing
+import Foundation
+
+/// How event payloads become JSON bytes and back: snake_case keys (each
+/// payload spells its own), keys sorted and `/` unescaped so the same event
+/// always encodes to the same bytes, times as `Timestamp` strings, money as
+/// two-decimal strings (by `Money`'s own coding).
+enum EventData {
+    static func encode<Payload: Encodable>(_ payload: Payload, type: String, schemaVersion: Int) throws -> EncodedEvent {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.format(date))
+        }
+        return EncodedEvent(type: type, schemaVersion: schemaVersion, data: Array(try encoder.encode(payload)))
+    }
+
+    /// Decodes `event.data`, already upcast to the current version, as `Payload`.
+    static func decode<Payload: Decodable>(_: Payload.Type, from event: EncodedEvent) throws -> Payload {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = Timestamp.parse(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "not an RFC 3339 UTC time: \(text)"))
+            }
+            return date
+        }
+        do {
+            return try decoder.decode(Payload.self, from: Data(event.data))
+        } catch let error as DecodingError {
+            throw EventDecodingError.malformedData(eventType: event.type, schemaVersion: event.schemaVersion,
+                                                   reason: error.readableDescription)
+        }
+    }
+
+    /// Brings `event` to `currentVersion` through `upcaster`, after checking
+    /// that its type is one of `knownTypes`.
+    static func upcast(_ event: EncodedEvent, streamType: String, knownTypes: [String: Int],
+                       upcaster: Upcaster) throws -> EncodedEvent {
+        guard let currentVersion = knownTypes[event.type] else {
+            throw EventDecodingError.unknownEventType(event.type, streamType: streamType)
+        }
+        return try upcaster.upcast(event, to: currentVersion)
+    }
+}
+
+extension DecodingError {
+    /// "at lines[0].sku: not a sku: x y" rather than the enum's debug dump.
+    var readableDescription: String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            let rendered = codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return rendered.hasPrefix(".") ? String(rendered.dropFirst()) : rendered
+        }
+        switch self {
+        case let .typeMismatch(type, context):
+            return "at \(path(context.codingPath)): expected \(type)"
+        case let .valueNotFound(type, context):
+            return "at \(path(context.codingPath)): missing \(type)"
+        case let .keyNotFound(key, context):
+            return "at \(path(context.codingPath + [key])): missing key"
+        case let .dataCorrupted(context):
+            return context.codingPath.isEmpty
+                ? "not JSON: \(context.debugDescription)"
+                : "at \(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return String(describing: self)
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import AdminCLI
+
+@main
+struct Entry {
+    static func main() async {
+        await AdminCommand.main()
+    }
+}

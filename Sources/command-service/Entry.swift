@@ -1,0 +1,8 @@
+import CommandService
+
+@main
+struct Entry {
+    static func main() async {
+        await CommandServiceCommand.main()
+    }
+}

@@ -1,0 +1,8 @@
+import ProjectorService
+
+@main
+struct Entry {
+    static func main() async {
+        await ProjectorCommand.main()
+    }
+}

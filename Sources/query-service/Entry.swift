@@ -1,0 +1,8 @@
+import QueryService
+
+@main
+struct Entry {
+    static func main() async {
+        await QueryServiceCommand.main()
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import LibPQ
+import TestSupport
+import Testing
+
+@Suite("Connection pool")
+struct ConnectionPoolTests {
+    @Test func exhaustionTimesOutWithAClearError() async throws {
+        try await TestDatabase.withEmpty { database in
+            let pool = ConnectionPool(conninfo: database.conninfo, maxConnections: 2, acquireTimeout: .milliseconds(300))
+            // Hold both connections, then ask for a third.
+            async let first: Void = pool.withConnection { try await $0.query("SELECT pg_sleep(1.5)") }
+            async let second: Void = pool.withConnection { try await $0.query("SELECT pg_sleep(1.5)") }
+            try await Task.sleep(for: .milliseconds(400))
+            let started = ContinuousClock.now
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.query("SELECT 1")
+            }
+            #expect(error?.kind == .poolTimeout)
+            #expect(error?.message.contains("no database connection became free") == true)
+            #expect(ContinuousClock.now - started < .seconds(1.2))
+            _ = try await (first, second)
+            // Once they are returned, the pool serves again.
+            try await pool.query("SELECT 1")
+            #expect(pool.openConnections <= 2)
+            await pool.close()
+        }
+    }
+
+    @Test func concurrentSleepsRunInParallelOffTheCooperativePool() async throws {
+        try await TestDatabase.withEmpty { database in
+            let pool = ConnectionPool(conninfo: database.conninfo, maxConnections: 64, acquireTimeout: .seconds(30))
+            // Open the connections first so the measurement is of the queries.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<64 { group.addTask { _ = try await pool.query("SELECT pg_sleep(0.3)") } }
+                try await group.waitForAll()
+            }
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<64 { group.addTask { _ = try await pool.query("SELECT pg_sleep(0.2)") } }
+                try await group.waitForAll()
+            }
+            let elapsed = ContinuousClock.now - started
+            // Serially this is 12.8 s; on the two cooperative threads, 6.4 s.
+            #expect(elapsed < .seconds(2), "64 × pg_sleep(0.2) took \(elapsed)")
+            await pool.close()
+        }
+    }
+
+    @Test func reconnectsAfterPostgreSQLRestarts() async throws {
+        let cluster = try await PrivateCluster.start()
+        do {
+            try await reconnects(cluster)
+        } catch {
+            await cluster.destroy()
+            throw error
+        }
+        await cluster.destroy()
+    }
+
+    func reconnects(_ cluster: PrivateCluster) async throws {
+        let pool = ConnectionPool(conninfo: cluster.url, maxConnections: 4, acquireTimeout: .seconds(5))
+        // Fill the pool with connections that the restart will kill.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { _ = try await pool.query("SELECT pg_sleep(0.05)") } }
+            try await group.waitForAll()
+        }
+        let url = try await cluster.restart()
+        #expect(url == cluster.url)
+        let result = try await pool.query("SELECT \(7)::int")
+        #expect(try result[0].decode(Int.self, at: 0) == 7)
+        // Every idle connection was replaced, not just one.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { _ = try await pool.query("SELECT 1") } }
+            try await group.waitForAll()
+        }
+        await pool.close()
+    }
+
+    @Test func listenerReconnectsAfterRestart() async throws {
+        let cluster = try await PrivateCluster.start()
+        do {
+            try await listenerReconnects(cluster)
+        } catch {
+            await cluster.destroy()
+            throw error
+        }
+        await cluster.destroy()
+    }
+
+    func listenerReconnects(_ cluster: PrivateCluster) async throws {
+        var events = Listener(conninfo: cluster.url, channels: ["wake"]).makeAsyncIterator()
+        #expect(await events.next() == .reconnected)
+        try await cluster.restart()
+        #expect(await events.next() == .reconnected)
+        let sender = try await Connection.connect(cluster.url)
+        try await sender.query("SELECT pg_notify('wake', \("after restart"))")
+        guard case .notification(let notification) = await events.next() else {
+            Issue.record("no notification after the restart")
+            return
+        }
+        #expect(notification.payload == "after restart")
+        await sender.close()
+    }
+}

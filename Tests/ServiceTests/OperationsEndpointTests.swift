@@ -1,0 +1,77 @@
+import CommandService
+import Foundation
+import HTTPCommon
+import Hummingbird
+import HummingbirdTesting
+import LibPQ
+import Prometheus
+import TestSupport
+import Testing
+
+@Suite("Operations endpoints and the cooperative pool")
+struct OperationsEndpointTests {
+    func host(for database: TestDatabase, poolSize: Int = 8) throws -> ServiceHost {
+        let settings = try ServiceSettings.parse([
+            "--database-url", database.conninfo, "--migrations", TestEnvironment.migrationsDirectory.path,
+            "--pool-size", String(poolSize),
+        ])
+        return try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
+    }
+
+    @Test func liveAnswersWhileSixtyFourQueriesBlockInPostgres() async throws {
+        try await TestDatabase.withMigrated { database in
+            let host = try host(for: database, poolSize: 64)
+            let app = Application(router: CommandServiceCommand().buildRouter(host))
+            try await app.test(.router) { client in
+                let sleepers = Task {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for _ in 0..<64 { group.addTask { _ = try await host.pool.query("SELECT pg_sleep(1)") } }
+                        try await group.waitForAll()
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(300))  // the sleeps are now in flight
+                let started = ContinuousClock.now
+                try await client.execute(uri: "/health/live", method: .get) { response in
+                    #expect(response.status == .ok)
+                }
+                #expect(ContinuousClock.now - started < .milliseconds(500))
+                try await sleepers.value
+            }
+            await host.pool.close()
+        }
+    }
+
+    @Test func unknownRouteIsProblemJSONAndCounted() async throws {
+        try await TestDatabase.withMigrated { database in
+            let host = try host(for: database)
+            let app = Application(router: CommandServiceCommand().buildRouter(host))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/no/such/route", method: .get) { response in
+                    #expect(response.status == .notFound)
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                    #expect(String(buffer: response.body).contains("\"status\":404"))
+                    #expect(response.headers[.requestID] != nil)
+                }
+                try await client.execute(uri: "/metrics", method: .get) { response in
+                    #expect(String(buffer: response.body).contains("status=\"404\""))
+                }
+            }
+            await host.pool.close()
+        }
+    }
+
+    @Test func readyIs503WhenTheDatabaseIsUnreachable() async throws {
+        let settings = try ServiceSettings.parse([
+            "--database-url", "postgresql://postgres@127.0.0.1:9/none?connect_timeout=2",
+            "--migrations", TestEnvironment.migrationsDirectory.path,
+        ])
+        let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
+        let app = Application(router: CommandServiceCommand().buildRouter(host))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/health/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body).contains("unreachable"))
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process started with posix_spawn and reaped with waitpid.
+/// (Foundation's `Process` on Linux can miss the exit of a script whose
+/// grandchild daemonises, as `pg_ctl start` does, and then waits forever.)
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    /// Where the child's stdout and stderr go.
+    public let outputFile: URL
+
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
+        outputFile = FileManager.default.temporaryDirectory
+            .appendingPathComponent("chronicle-child-\(UUID().uuidString.prefix(8)).log")
+        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputFile.path, O_WRONLY | O_APPEND, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, executable.path, &actions, nil, argv, envp)
+        guard status == 0 else {
+            throw TestSetupError("cannot start \(executable.path): \(String(cString: strerror(status)))")
+        }
+        self.pid = pid
+    }
+
+    public func signal(_ signal: Int32) { kill(pid, signal) }
+
+    /// Waits for the exit (on a thread of its own, off the cooperative pool)
+    /// and returns the exit status, or 128 + signal number if killed.
+    public func wait() async -> Int32 {
+        let pid = pid
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                let signalled = status & 0x7f
+                continuation.resume(returning: signalled == 0 ? (status >> 8) & 0xff : 128 + signalled)
+            }
+        }
+    }
+
+    /// Waits at most `timeout`; kills the child with SIGKILL if it is still
+    /// running then, and returns nil.
+    public func wait(timeout: Duration) async -> Int32? {
+        let pid = pid
+        let killed = KilledFlag()
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            killed.set()
+            kill(pid, SIGKILL)
+        }
+        let status = await wait()
+        timer.cancel()
+        return killed.isSet ? nil : status
+    }
+
+    public var output: String {
+        (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
+    }
+
+    /// Runs to completion and returns (status, output).
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:])
+        async throws -> (status: Int32, output: String) {
+        let child = try ChildProcess(executable, arguments, environment: environment)
+        let status = await child.wait()
+        defer { try? FileManager.default.removeItem(at: child.outputFile) }
+        return (status, child.output)
+    }
+}
+
+private final class KilledFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// A PostgreSQL cluster of one test's own, for tests that stop and restart
+/// the server (which would disturb every other test on the shared one).
+public struct PrivateCluster: Sendable {
+    public let directory: URL
+    public private(set) var url: String = ""
+
+    public static func start() async throws -> PrivateCluster {
+        let directory = TestEnvironment.repositoryRoot
+            .appendingPathComponent(".data/test-clusters/\(UUID().uuidString.prefix(8).lowercased())")
+        var cluster = PrivateCluster(directory: directory)
+        cluster.url = try await cluster.script("start", "fast")
+        return cluster
+    }
+
+    public func stop() async throws { _ = try await script("stop") }
+
+    @discardableResult
+    public func restart() async throws -> String {
+        try await stop()
+        return try await script("start", "fast")
+    }
+
+    /// Stops the server and deletes its data.
+    public func destroy() async {
+        _ = try? await script("stop")
+        let real = directory.resolvingSymlinksInPath()
+        try? FileManager.default.removeItem(at: real)
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func script(_ arguments: String...) async throws -> String {
+        let (status, output) = try await ChildProcess.run(
+            TestEnvironment.repositoryRoot.appendingPathComponent("scripts/pg-cluster.sh"),
+            [arguments[0], directory.path] + arguments.dropFirst())
+        guard status == 0 else {
+            throw TestSetupError("pg-cluster.sh \(arguments.joined(separator: " ")) failed (\(status)): \(output)")
+        }
+        return output.components(separatedBy: "\n").last { !$0.isEmpty } ?? ""
+    }
+}

@@ -72,6 +72,7 @@ let package = Package(
         .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"]),
         .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing", "PostgresEventStore", "TestSupport"]),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "EventSourcing"]),
+        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "ShopDomain", "EventSourcing", "LibPQ", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: [
             "HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -53,11 +53,12 @@ url_of() { echo "postgresql://postgres@127.0.0.1:$(port_of)/postgres"; }
 running() { [ -f "$data/postmaster.pid" ] && as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
 free_port() {
-    local port
-    for port in $(seq 54320 54420); do
+    local port tries
+    for tries in $(seq 1 200); do
+        port=$((54320 + RANDOM % 600))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
     done
-    echo "pg-cluster: no free port in 54320-54420" >&2; exit 1
+    echo "pg-cluster: no free port in 54320-54919" >&2; exit 1
 }
 
 case "$cmd" in
@@ -68,7 +69,6 @@ start)
         as_owner "$bindir/initdb" -D "$data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
         {
             echo "listen_addresses = '127.0.0.1'"
-            echo "max_connections = 300"
             echo "shared_buffers = 256MB"
             echo "unix_socket_directories = ''"
             if [ "$mode" = fast ]; then
@@ -77,11 +77,22 @@ start)
         } | as_owner tee -a "$data/postgresql.conf" >/dev/null
     fi
     if ! running; then
-        # Reuse the last port when it is free, so a restart keeps the URL.
+        # Parallel tests each open a few connections to databases of their own.
+        connections=${PG_MAX_CONNECTIONS:-300}
+        [ "$mode" = fast ] && connections=${PG_MAX_CONNECTIONS:-1000}
+        # Reuse the last port when it is free, so a restart keeps the URL;
+        # retry elsewhere if another cluster took the port meanwhile.
         port=$(cat "$data/chronicle.port" 2>/dev/null || true)
-        if [ -z "$port" ] || (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then port=$(free_port); fi
-        echo "$port" | as_owner tee "$data/chronicle.port" >/dev/null
-        as_owner "$bindir/pg_ctl" -D "$data" -w -t 30 -l "$data/server.log" -o "-p $port" start >/dev/null
+        for attempt in 1 2 3 4 5; do
+            if [ -z "$port" ] || (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then port=$(free_port); fi
+            echo "$port" | as_owner tee "$data/chronicle.port" >/dev/null
+            if as_owner "$bindir/pg_ctl" -D "$data" -w -t 30 -l "$data/server.log" \
+                -o "-p $port -c max_connections=$connections" start >/dev/null; then
+                break
+            fi
+            [ "$attempt" = 5 ] && { echo "pg-cluster: could not start; see $data/server.log" >&2; exit 1; }
+            port=""
+        done
     fi
     url_of
     ;;

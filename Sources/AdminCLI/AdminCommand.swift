@@ -57,7 +57,7 @@ extension AdminCommand {
 
         public func run() async throws {
             do {
-                let migrations = try Migration.load(from: Migration.locateDirectory(explicit: options.migrations))
+                let migrations = try Migration.load(from: ProjectFiles.locate("migrations", explicit: options.migrations))
                 let connection = try await options.connect()
                 defer { Task { await connection.close() } }
                 let applied = try await SchemaMigrator(migrations: migrations).migrate(connection)
@@ -65,6 +65,8 @@ extension AdminCommand {
                       ? "schema is current (\(migrations.count) migrations)"
                       : "applied: \(applied.joined(separator: ", "))")
             } catch let error as MigrationError {
+                throw AdminFailure(error.description)
+            } catch let error as ProjectFileMissing {
                 throw AdminFailure(error.description)
             } catch let error as PostgresError {
                 throw AdminFailure("migration failed: \(error)")

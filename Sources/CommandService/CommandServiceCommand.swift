@@ -1,6 +1,8 @@
 import ArgumentParser
 import HTTPCommon
 import Hummingbird
+import PostgresEventStore
+import ServiceLifecycle
 
 /// `command-service`: validates commands against aggregates and appends
 /// events (API.md "Command service").
@@ -19,11 +21,18 @@ public struct CommandServiceCommand: AsyncParsableCommand {
     public func run() async throws {
         let registry = ServiceHost.bootstrapProcess(settings: settings)
         let host = try ServiceHost(name: "command-service", settings: settings, registry: registry)
-        let app = host.makeApplication(router: buildRouter(host), defaultPort: Self.defaultPort)
-        try await host.run([host.pool, app])
+        let notifier = CommitNotifier(conninfo: settings.resolvedDatabaseURL, logger: host.logger)
+        let app = host.makeApplication(router: try buildRouter(host, notifier: notifier), defaultPort: Self.defaultPort)
+        try await host.run([host.pool, notifier, IdempotencyHousekeeping(store: IdempotencyStore(pool: host.pool),
+                                                                          logger: host.logger), app])
     }
 
-    public func buildRouter(_ host: ServiceHost) -> Router<AppRequestContext> {
-        host.makeRouter()
+    /// The command service's routes over `host`'s pool.
+    public func buildRouter(_ host: ServiceHost, notifier: CommitNotifier? = nil) throws -> Router<AppRequestContext> {
+        let router = try host.makeRouter(servesOpenAPI: true)
+        let signal: @Sendable () -> Void = { notifier?.signal() }
+        CommandController(store: PostgresEventStore(pool: host.pool, onCommit: signal),
+                          idempotency: IdempotencyStore(pool: host.pool, onCommit: signal)).add(to: router)
+        return router
     }
 }

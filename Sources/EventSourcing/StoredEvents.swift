@@ -46,6 +46,14 @@ public struct EventMetadata: Codable, Sendable, Equatable {
         case correlationID = "correlation_id"
         case causationID = "causation_id"
     }
+
+    // Ids are stored lower-case, like every id the API shows.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(commandID.uuidString.lowercased(), forKey: .commandID)
+        try container.encode(correlationID, forKey: .correlationID)
+        try container.encode(causationID, forKey: .causationID)
+    }
 }
 
 /// Where an event sits in the total order that readers of the whole store

@@ -19,14 +19,16 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    public static func problem(for error: any Error, logger: Logger) -> ProblemDetails {
+    /// The problem for `error`; unexpected errors are logged to `logger` (pass
+    /// nil where another layer already logs them).
+    public static func problem(for error: any Error, logger: Logger?) -> ProblemDetails {
         switch error {
         case let problem as ProblemDetails:
             return problem
         case is NIOTooManyBytesError:
             return .bodyTooLarge
         case let error as PostgresError where error.isConnectionFailure:
-            logger.warning("database unavailable", metadata: ["error": "\(error)"])
+            logger?.warning("database unavailable", metadata: ["error": "\(error)"])
             return .unavailable()
         case let error as HTTPError:
             switch error.status {
@@ -37,13 +39,13 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             case let status where status.code < 500:
                 return ProblemDetails(status, detail: error.body)
             default:
-                logger.error("unexpected HTTP error", metadata: ["error": "\(error)"])
+                logger?.error("unexpected HTTP error", metadata: ["error": "\(error)"])
                 return .internalError
             }
         case let error as any HTTPResponseError where error.status.code < 500:
             return ProblemDetails(error.status)
         default:
-            logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            logger?.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
             return .internalError
         }
     }

@@ -36,7 +36,7 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
             record(request, context, status: response.status.code, since: started)
             return response
         } catch {
-            let status = ProblemMiddleware<Context>.problem(for: error, logger: context.logger).statusCode
+            let status = ProblemMiddleware<Context>.problem(for: error, logger: nil).statusCode
             record(request, context, status: status, since: started)
             throw error
         }

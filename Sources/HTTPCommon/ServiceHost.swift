@@ -29,7 +29,7 @@ public struct ServiceHost: Sendable {
             conninfo: settings.resolvedDatabaseURL, maxConnections: settings.resolvedPoolSize ?? defaultPoolSize),
             logger: logger)
         migrator = SchemaMigrator(migrations: try Migration.load(
-            from: Migration.locateDirectory(explicit: settings.resolvedMigrationsDirectory)))
+            from: ProjectFiles.locate("migrations", explicit: settings.resolvedMigrationsDirectory)))
     }
 
     /// Bootstraps process-wide logging and metrics. Executables call it once;
@@ -43,7 +43,8 @@ public struct ServiceHost: Sendable {
 
     /// A router with the error, request-id and metrics middleware in the
     /// order they must run, and the operations routes.
-    public func makeRouter(readiness extra: (@Sendable () async -> ReadinessReport)? = nil) -> Router<AppRequestContext> {
+    public func makeRouter(servesOpenAPI: Bool = false,
+                           readiness extra: (@Sendable () async -> ReadinessReport)? = nil) throws -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         // Middleware covers only routes added after it: add it first.
         router.add(middleware: ProblemMiddleware())
@@ -55,6 +56,16 @@ public struct ServiceHost: Sendable {
             guard let extra else { return report }
             return report.merged(with: await extra())
         }.add(to: router)
+        if servesOpenAPI {
+            // openapi.yaml is written in YAML's JSON form, so it is served as it is.
+            let document = try Data(contentsOf: ProjectFiles.locate(
+                "openapi.yaml", explicit: ProcessInfo.processInfo.environment["CHRONICLE_OPENAPI"]))
+            router.get("/openapi.json") { _, _ in
+                var headers = HTTPFields()
+                headers[.contentType] = "application/json"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: document)))
+            }
+        }
         return router
     }
 

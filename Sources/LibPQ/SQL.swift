@@ -45,6 +45,13 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
         public mutating func appendInterpolation(unsafeRaw text: String) { self.text += text }
     }
 
+    /// Appends `other`, renumbering its `$n` placeholders to follow ours, so
+    /// statements with a variable number of rows can be built from parts.
+    public mutating func append(_ other: SQL) {
+        text += other.text.renumberingPlaceholders(by: bindings.count)
+        bindings += other.bindings
+    }
+
     /// The statement with bindings hidden, safe to log.
     public var description: String { "\(text) [\(bindings.count) bindings: ****]" }
 }
@@ -58,4 +65,32 @@ public struct PostgresBinding: Sendable {
     init(text: String?) { self.text = text }
 
     public init(_ value: some PostgresEncodable) { text = value.postgresText }
+}
+
+extension String {
+    /// Shifts every `$n` placeholder by `offset`. Only our own SQL fragments
+    /// pass through here, and they never hold `$` inside literals.
+    func renumberingPlaceholders(by offset: Int) -> String {
+        guard offset > 0, contains("$") else { return self }
+        var result = ""
+        var index = startIndex
+        while index < endIndex {
+            let character = self[index]
+            if character == "$" {
+                let digitsStart = self.index(after: index)
+                var digitsEnd = digitsStart
+                while digitsEnd < endIndex, self[digitsEnd].isASCII, self[digitsEnd].isNumber {
+                    digitsEnd = self.index(after: digitsEnd)
+                }
+                if digitsEnd > digitsStart, let number = Int(self[digitsStart..<digitsEnd]) {
+                    result += "$\(number + offset)"
+                    index = digitsEnd
+                    continue
+                }
+            }
+            result.append(character)
+            index = self.index(after: index)
+        }
+        return result
+    }
 }

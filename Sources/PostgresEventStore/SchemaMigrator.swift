@@ -32,35 +32,11 @@ public struct Migration: Sendable, Equatable {
         }
         return migrations
     }
-
-    /// Finds the `migrations` directory: the explicit path if given, else
-    /// `./migrations`, else one beside an ancestor of the executable (a
-    /// checkout's `.build/debug/x` finds the checkout's `migrations/`).
-    public static func locateDirectory(explicit: String? = nil) throws -> URL {
-        if let explicit { return URL(fileURLWithPath: explicit) }
-        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
-        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-            var directory = executable.deletingLastPathComponent()
-            while directory.path != "/" {
-                candidates.append(directory)
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        for candidate in candidates {
-            let directory = candidate.appendingPathComponent("migrations")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue {
-                return directory
-            }
-        }
-        throw MigrationError.directoryNotFound
-    }
 }
 
 public enum MigrationError: Error, Equatable, CustomStringConvertible {
     case badFileName(String)
     case duplicateVersion(String, String)
-    case directoryNotFound
     case changedAfterApplied(name: String, applied: String, now: String)
 
     public var description: String {
@@ -69,8 +45,6 @@ public enum MigrationError: Error, Equatable, CustomStringConvertible {
             "migration file '\(name)' must be named NNNN_description.sql"
         case .duplicateVersion(let first, let second):
             "migrations '\(first)' and '\(second)' share a version number"
-        case .directoryNotFound:
-            "cannot find the migrations directory; pass --migrations or set CHRONICLE_MIGRATIONS"
         case .changedAfterApplied(let name, let applied, let now):
             "migration '\(name)' was changed after it was applied (checksum \(applied.prefix(12))… then, \(now.prefix(12))… now); "
                 + "add a new migration instead of editing an applied one"

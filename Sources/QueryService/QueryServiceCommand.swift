@@ -18,7 +18,7 @@ public struct QueryServiceCommand: AsyncParsableCommand {
     public func run() async throws {
         let registry = ServiceHost.bootstrapProcess(settings: settings)
         let host = try ServiceHost(name: "query-service", settings: settings, registry: registry)
-        let app = host.makeApplication(router: host.makeRouter(), defaultPort: Self.defaultPort)
+        let app = host.makeApplication(router: try host.makeRouter(servesOpenAPI: true), defaultPort: Self.defaultPort)
         try await host.run([host.pool, app])
     }
 }

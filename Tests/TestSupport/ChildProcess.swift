@@ -14,7 +14,7 @@ public final class ChildProcess: @unchecked Sendable {
     public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
         outputFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("chronicle-child-\(UUID().uuidString.prefix(8)).log")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

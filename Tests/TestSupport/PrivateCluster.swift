@@ -33,7 +33,7 @@ public struct PrivateCluster: Sendable {
     private func script(_ arguments: String...) async throws -> String {
         let (status, output) = try await ChildProcess.run(
             TestEnvironment.repositoryRoot.appendingPathComponent("scripts/pg-cluster.sh"),
-            [arguments[0], directory.path] + arguments.dropFirst())
+            [arguments[0], directory.path] + arguments.dropFirst(), environment: ["PG_MAX_CONNECTIONS": "100"])
         guard status == 0 else {
             throw TestSetupError("pg-cluster.sh \(arguments.joined(separator: " ")) failed (\(status)): \(output)")
         }

@@ -55,6 +55,17 @@ public struct TestDatabase: Sendable {
         return try await withDatabase(from: templateName, body)
     }
 
+    /// A migrated database that outlives the test (shared fixtures); the
+    /// next test run drops it with the other leftovers.
+    public static func createMigrated() async throws -> TestDatabase {
+        try await template.ensure()
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = try await Connection.connect(TestEnvironment.serverURL)
+        try await admin.execute(unsafeScript: "CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE \(quoteIdentifier(templateName)) STRATEGY FILE_COPY")
+        await admin.close()
+        return TestDatabase(name: name, conninfo: try ConnectionString.overriding(TestEnvironment.serverURL, with: ["dbname": name]))
+    }
+
     /// Runs `body` with a fresh database that has no schema at all.
     public static func withEmpty<T>(_ body: (TestDatabase) async throws -> T) async throws -> T {
         // The one-time setup also clears stale databases: it must run first.

@@ -1,0 +1,31 @@
+import Foundation
+
+/// The opaque string a command's response carries so a later query can ask
+/// "do your views include this command?". It encodes the command's last
+/// event's `LogPosition` — the same pair a projection's checkpoint holds — so
+/// the query side compares the two directly: a view includes the command once
+/// its checkpoint is at or past the token's position.
+public struct ConsistencyToken: Hashable, Sendable, CustomStringConvertible {
+    public var position: LogPosition
+
+    public init(_ position: LogPosition) { self.position = position }
+
+    static let prefix = "c1."
+
+    /// `c1.` then the transaction id and global position in base 36: short,
+    /// URL- and header-safe, versioned so the format can change later.
+    public var description: String {
+        Self.prefix + String(position.transactionID, radix: 36) + "." + String(position.globalPosition, radix: 36)
+    }
+
+    /// Parses a token; nil for anything malformed.
+    public init?(_ text: String) {
+        guard text.count <= 64, text.hasPrefix(Self.prefix) else { return nil }
+        let parts = text.dropFirst(Self.prefix.count).split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2,
+              parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isNumber || $0.isLowercase) } }),
+              let transactionID = UInt64(parts[0], radix: 36),
+              let globalPosition = Int64(parts[1], radix: 36), globalPosition >= 0 else { return nil }
+        position = LogPosition(transactionID: transactionID, globalPosition: globalPosition)
+    }
+}

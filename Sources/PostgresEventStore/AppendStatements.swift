@@ -1,0 +1,97 @@
+import EventSourcing
+import Foundation
+import LibPQ
+
+/// The statements of one append, sent together in one pipeline: check the
+/// stream's version, claim unique values, insert the events at the versions
+/// after `expected`.
+///
+/// Concurrency: two writers that both saw version 3 both pass the version
+/// check and both insert version 4; `unique (stream_id, stream_version)` lets
+/// the first commit and fails the second with a unique violation, reported as
+/// a version conflict. The check catches an `expected` that is behind or
+/// ahead of the stream, so nothing is inserted with a gap. A stream's versions
+/// are therefore 1…N without gaps or duplicates, without any table lock, and
+/// writers to different streams never wait for each other.
+enum AppendStatements {
+    /// SQLSTATE raised by `chronicle_expect_version` (migration 0002); its
+    /// detail is the stream's actual version.
+    static let versionMismatch = "CV001"
+
+    static func statements(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
+                           metadata: EventMetadata, claims: [UniqueClaim]) throws -> [SQL] {
+        var statements: [SQL] = []
+        if case .exactly(let version) = expected {
+            statements.append("SELECT chronicle_expect_version(\(stream.id), \(version))")
+        }
+        for claim in claims {
+            statements.append(
+                "INSERT INTO unique_claims (scope, value, stream_id) VALUES (\(claim.scope), \(claim.value), \(stream.id))")
+        }
+        statements.append(try insert(events, to: stream, expecting: expected, metadata: metadata))
+        return statements
+    }
+
+    /// Versions follow `expected` exactly when it is known: the version
+    /// check and the insert run under different snapshots (READ COMMITTED),
+    /// so recomputing "current + 1" here could skip past a concurrent append
+    /// instead of colliding with it. Only `.any` derives them from the stream.
+    private static func insert(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
+                               metadata: EventMetadata) throws -> SQL {
+        let metadataJSON = try JSONText(encoding: metadata)
+        var sql: SQL
+        switch expected {
+        case .exactly(let version):
+            sql = "WITH base AS (SELECT \(version)::int AS version)"
+        case .any:
+            sql = "WITH base AS (SELECT coalesce(max(stream_version), 0) AS version FROM events WHERE stream_id = \(stream.id))"
+        }
+        sql.append("""
+
+            INSERT INTO events (stream_id, stream_type, stream_version, event_type, event_schema_version, data, metadata)
+            SELECT \(stream.id), \(stream.type), base.version + e.ordinal, e.type, e.schema_version, e.data, \(metadataJSON)::jsonb
+            FROM base, (VALUES
+            """)
+        for (index, event) in events.enumerated() {
+            sql.append(index == 0 ? "" : ", ")
+            sql.append("(\(index + 1)::int, \(event.type)::text, \(event.schemaVersion)::int, \(JSONText(bytes: event.data))::jsonb)")
+        }
+        sql.append(") AS e (ordinal, type, schema_version, data) ORDER BY e.ordinal")
+        sql.append(" RETURNING global_position, transaction_id, stream_version")
+        return sql
+    }
+
+    /// Reads the insert's RETURNING rows into the append's result.
+    static func result(of inserted: QueryResult) throws -> AppendResult {
+        guard let last = inserted.last else { throw EmptyAppend() }
+        return AppendResult(
+            streamVersion: try last.decode(Int.self, at: 2),
+            lastPosition: LogPosition(transactionID: try last.decode(UInt64.self, at: 1),
+                                      globalPosition: try last.decode(Int64.self, at: 0)))
+    }
+
+    /// The first real failure of a pipeline (later statements only report
+    /// that an earlier one failed), as the store's error.
+    static func failure(in outcomes: [Result<QueryResult, PostgresError>], stream: StreamName,
+                        expected: ExpectedVersion, claims: [UniqueClaim], connection: Connection) async throws -> Error? {
+        guard let error = outcomes.lazy.compactMap({ outcome -> PostgresError? in
+            if case .failure(let error) = outcome, error.sqlState != nil { return error }
+            return nil
+        }).first else { return nil }
+        if error.sqlState == versionMismatch {
+            return EventStoreError.versionConflict(stream: stream, expected: expected,
+                                                   actual: Int(error.detail ?? "") ?? -1)
+        }
+        guard error.isUniqueViolation else { return error }
+        if error.constraint == "unique_claims_pkey" {
+            let claim = claims.first { error.detail?.contains($0.value) == true } ?? claims.first
+            if let claim { return EventStoreError.claimTaken(claim) }
+        }
+        // A concurrent writer took the version we were inserting.
+        return EventStoreError.versionConflict(
+            stream: stream, expected: expected,
+            actual: try await connection.query(
+                "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = \(stream.id)")[0]
+                .decode(Int.self, at: 0))
+    }
+}

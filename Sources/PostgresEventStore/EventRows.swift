@@ -1,0 +1,24 @@
+import EventSourcing
+import Foundation
+import LibPQ
+
+/// The columns every event read selects, in this order, and their decoding.
+enum EventRows {
+    static let columns = """
+        global_position, transaction_id, stream_id, stream_type, stream_version,
+        event_type, event_schema_version, data, metadata, recorded_at
+        """
+
+    static func decode(_ row: Row) throws -> RecordedEvent {
+        let metadata = try row.decode(JSONText.self, at: 8).decode(EventMetadata.self)
+        return RecordedEvent(
+            position: LogPosition(transactionID: try row.decode(UInt64.self, at: 1),
+                                  globalPosition: try row.decode(Int64.self, at: 0)),
+            stream: StreamName(type: try row.decode(String.self, at: 3), id: try row.decode(UUID.self, at: 2)),
+            streamVersion: try row.decode(Int.self, at: 4),
+            event: EncodedEvent(type: try row.decode(String.self, at: 5), schemaVersion: try row.decode(Int.self, at: 6),
+                                data: try row.decode(JSONText.self, at: 7).bytes),
+            metadata: metadata,
+            recordedAt: try row.decode(Date.self, at: 9))
+    }
+}

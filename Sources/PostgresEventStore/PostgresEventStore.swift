@@ -1,0 +1,90 @@
+import EventSourcing
+import Foundation
+import LibPQ
+
+/// The event store on PostgreSQL, over a connection pool.
+///
+/// An append is one transaction sent in one round trip (libpq pipeline:
+/// BEGIN, claims, guarded INSERT, COMMIT); reading a stream is another. After
+/// a successful commit it signals `onCommit` (the `CommitNotifier`), so
+/// projectors wake without polling and without a NOTIFY inside the append
+/// transaction (which would serialise every commit on one database-wide lock).
+public struct PostgresEventStore: EventStore {
+    public let pool: ConnectionPool
+    public let onCommit: @Sendable () -> Void
+
+    public init(pool: ConnectionPool, onCommit: @escaping @Sendable () -> Void = {}) {
+        self.pool = pool
+        self.onCommit = onCommit
+    }
+
+    public func readStream(_ stream: StreamName) async throws -> [RecordedEvent] {
+        try await pool.withConnection { try await ReadStreamStatement.run(stream, on: $0) }
+    }
+
+    public func append(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
+                       metadata: EventMetadata, claims: [UniqueClaim]) async throws -> AppendResult {
+        guard !events.isEmpty else { throw EmptyAppend() }
+        let statements = try AppendStatements.statements(events, to: stream, expecting: expected,
+                                                         metadata: metadata, claims: claims)
+        let result = try await pool.withConnection { connection -> AppendResult in
+            let outcomes = try await connection.pipeline(["BEGIN"] + statements + ["COMMIT"])
+            if let failure = try await Self.failure(outcomes, stream, expected, claims, connection) { throw failure }
+            return try AppendStatements.result(of: outcomes[outcomes.count - 2].get())
+        }
+        onCommit()
+        return result
+    }
+
+    private static func failure(_ outcomes: [Result<QueryResult, PostgresError>], _ stream: StreamName,
+                                _ expected: ExpectedVersion, _ claims: [UniqueClaim],
+                                _ connection: Connection) async throws -> Error? {
+        guard outcomes.contains(where: { if case .failure = $0 { true } else { false } }) else { return nil }
+        // The failed statement aborted the transaction; end it before anything else.
+        _ = try? await connection.query("ROLLBACK")
+        return try await AppendStatements.failure(in: outcomes, stream: stream, expected: expected,
+                                                  claims: claims, connection: connection)
+    }
+
+    public func readAll(after position: LogPosition, limit: Int) async throws -> [RecordedEvent] {
+        try await pool.withConnection { try await EventLog.read(after: position, limit: limit, on: $0) }
+    }
+}
+
+/// Appending no events is a programming error: the runner never does it.
+public struct EmptyAppend: Error {}
+
+/// The same store inside a transaction its caller owns (the idempotency
+/// record's): reads see the transaction's writes, and each append runs under
+/// a savepoint so a version conflict can be retried without losing the
+/// transaction.
+public struct TransactionalEventStore: EventStore {
+    let connection: Connection
+
+    public init(connection: Connection) { self.connection = connection }
+
+    public func readStream(_ stream: StreamName) async throws -> [RecordedEvent] {
+        try await ReadStreamStatement.run(stream, on: connection)
+    }
+
+    public func append(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
+                       metadata: EventMetadata, claims: [UniqueClaim]) async throws -> AppendResult {
+        guard !events.isEmpty else { throw EmptyAppend() }
+        let statements = try AppendStatements.statements(events, to: stream, expecting: expected,
+                                                         metadata: metadata, claims: claims)
+        let outcomes = try await connection.pipeline(
+            ["SAVEPOINT chronicle_append"] + statements + ["RELEASE SAVEPOINT chronicle_append"])
+        if outcomes.contains(where: { if case .failure = $0 { true } else { false } }) {
+            try await connection.query("ROLLBACK TO SAVEPOINT chronicle_append")
+            if let failure = try await AppendStatements.failure(in: outcomes, stream: stream, expected: expected,
+                                                                claims: claims, connection: connection) {
+                throw failure
+            }
+        }
+        return try AppendStatements.result(of: outcomes[outcomes.count - 2].get())
+    }
+
+    public func readAll(after position: LogPosition, limit: Int) async throws -> [RecordedEvent] {
+        try await EventLog.read(after: position, limit: limit, on: connection)
+    }
+}

@@ -1,0 +1,89 @@
+import EventSourcing
+import Foundation
+import LibPQ
+
+/// A projection's row in `projection_checkpoints`.
+public struct ProjectionCheckpoint: Sendable, Equatable {
+    public enum State: String, Sendable { case running, failed }
+
+    public var name: String
+    public var position: LogPosition
+    public var state: State
+    public var lastError: String?
+    public var updatedAt: Date
+}
+
+/// The checkpoint moved under us: another projector advanced it (a lease
+/// overlap) — nothing of ours was written.
+public struct CheckpointMoved: Error, Sendable {
+    public var name: String
+}
+
+/// The statements on `projection_checkpoints`. Advancing is a compare-and-set
+/// on the previous position, run in the same transaction as the read-table
+/// writes it covers, so a batch is applied once or not at all even if two
+/// projectors ever overlap.
+public enum ProjectionCheckpoints {
+    /// Creates missing rows (at the start of the log).
+    public static func ensure(_ names: [String], on connection: Connection) async throws {
+        for name in names {
+            try await connection.query(
+                "INSERT INTO projection_checkpoints (name) VALUES (\(name)) ON CONFLICT (name) DO NOTHING")
+        }
+    }
+
+    public static func load(_ name: String, on connection: Connection) async throws -> ProjectionCheckpoint? {
+        try await connection.query("""
+            SELECT name, transaction_id, global_position, state, last_error, updated_at
+            FROM projection_checkpoints WHERE name = \(name)
+            """).first.map(decode)
+    }
+
+    public static func loadAll(on connection: Connection) async throws -> [ProjectionCheckpoint] {
+        try await connection.query("""
+            SELECT name, transaction_id, global_position, state, last_error, updated_at
+            FROM projection_checkpoints ORDER BY name
+            """).map(decode)
+    }
+
+    /// Moves `name` from `old` to `new`; throws `CheckpointMoved` (0 rows)
+    /// if it is no longer at `old`.
+    public static func advance(_ name: String, from old: LogPosition, to new: LogPosition,
+                               on connection: Connection) async throws {
+        let updated = try await connection.query("""
+            UPDATE projection_checkpoints
+            SET transaction_id = \(new.transactionID)::xid8, global_position = \(new.globalPosition),
+                state = 'running', last_error = NULL, updated_at = now()
+            WHERE name = \(name) AND transaction_id = \(old.transactionID)::xid8 AND global_position = \(old.globalPosition)
+            """)
+        guard updated.affectedRows == 1 else { throw CheckpointMoved(name: name) }
+    }
+
+    /// Stops `name` at its current position with `error` shown to operators.
+    public static func markFailed(_ name: String, at position: LogPosition, error: String,
+                                  on connection: Connection) async throws {
+        try await connection.query("""
+            UPDATE projection_checkpoints SET state = 'failed', last_error = \(error), updated_at = now()
+            WHERE name = \(name) AND transaction_id = \(position.transactionID)::xid8
+              AND global_position = \(position.globalPosition)
+            """)
+    }
+
+    /// Clears a failure so the projection retries from where it stopped.
+    public static func markRunning(_ name: String, on connection: Connection) async throws {
+        try await connection.query("""
+            UPDATE projection_checkpoints SET state = 'running', last_error = NULL, updated_at = now()
+            WHERE name = \(name) AND state = 'failed'
+            """)
+    }
+
+    static func decode(_ row: Row) throws -> ProjectionCheckpoint {
+        ProjectionCheckpoint(
+            name: try row.decode(String.self, at: 0),
+            position: LogPosition(transactionID: try row.decode(UInt64.self, at: 1),
+                                  globalPosition: try row.decode(Int64.self, at: 2)),
+            state: ProjectionCheckpoint.State(rawValue: try row.decode(String.self, at: 3)) ?? .failed,
+            lastError: try row.decode(String?.self, at: 4),
+            updatedAt: try row.decode(Date.self, at: 5))
+    }
+}

@@ -1,0 +1,56 @@
+import EventSourcing
+import LibPQ
+
+/// The whole store read as one log, for projectors and `readAll`.
+///
+/// Committed events after `position`, in log order, never skipping one whose
+/// transaction commits late.
+///
+/// Positions come from a sequence when a row is inserted, but transactions
+/// commit in any order: position 41 may become visible after 42. Reading
+/// `global_position > checkpoint` would then pass 41 for ever. Instead we
+/// read only rows written by transactions older than every transaction still
+/// running (`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`): all
+/// of those have finished, so no row can appear later below that watermark.
+/// Ordered by `(transaction_id, global_position)`, the log is then a sequence
+/// that only grows at its end, and a checkpoint is a position in it.
+///
+/// Trade-off: a long-open transaction anywhere on the server (even one that
+/// never touches `events`) holds the watermark back, so readers lag until it
+/// ends. They never skip or repeat an event because of it.
+public enum EventLog {
+    public static func read(after position: LogPosition, limit: Int, on connection: Connection) async throws -> [RecordedEvent] {
+        try await connection.query("""
+            SELECT \(unsafeRaw: EventRows.columns) FROM events
+            WHERE (transaction_id, global_position) > (\(position.transactionID)::xid8, \(position.globalPosition)::bigint)
+              AND transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
+            ORDER BY transaction_id, global_position
+            LIMIT \(limit)
+            """).map(EventRows.decode)
+    }
+}
+
+extension EventLog {
+    /// How far `position` is behind the log: the number of committed events
+    /// after it (counted up to `cap`, beyond which the position difference
+    /// is given), and the age of the oldest of them — which grows while a
+    /// long-open transaction holds the watermark back.
+    public static func lag(after position: LogPosition, cap: Int = 100_000,
+                           on connection: Connection) async throws -> (events: Int, seconds: Double) {
+        let row = try await connection.query("""
+            SELECT
+                (SELECT count(*) FROM (SELECT 1 FROM events
+                    WHERE (transaction_id, global_position) > (\(position.transactionID)::xid8, \(position.globalPosition)::bigint)
+                    LIMIT \(cap + 1)) AS pending),
+                (SELECT coalesce(max(global_position), 0) FROM events),
+                (SELECT coalesce(extract(epoch FROM now() - min(recorded_at)), 0)::float8::text FROM (
+                    SELECT recorded_at FROM events
+                    WHERE (transaction_id, global_position) > (\(position.transactionID)::xid8, \(position.globalPosition)::bigint)
+                    ORDER BY transaction_id, global_position LIMIT 1) AS oldest)
+            """)[0]
+        let counted = try row.decode(Int.self, at: 0)
+        let estimate = max(0, Int(try row.decode(Int64.self, at: 1) - position.globalPosition))
+        let seconds = Double(try row.decode(String.self, at: 2)) ?? 0
+        return (counted > cap ? max(estimate, cap) : counted, max(0, seconds))
+    }
+}

@@ -1,0 +1,228 @@
+import EventSourcing
+import Foundation
+import LibPQ
+import Logging
+import PostgresEventStore
+import ReadModel
+import ServiceLifecycle
+import Synchronization
+
+/// Runs one projection: holds its lease, tails the event log from its
+/// checkpoint in batches, and applies each batch and the checkpoint's
+/// compare-and-set in one transaction.
+///
+/// **Never skipping an event.** The log is read through `EventLog.read`,
+/// which returns only events whose writing transaction is older than every
+/// transaction still running, ordered by `(transaction_id, global_position)`;
+/// the checkpoint is that pair. A transaction that took position 41 but
+/// commits after the one that took 42 has the older transaction id, so it
+/// holds the watermark back until it commits and is then read first: nothing
+/// below a checkpoint can appear later. The price: any long-open transaction
+/// on the server holds every projection back (lag rises in the metrics and in
+/// `GET /projections`), though nothing is ever skipped or repeated.
+///
+/// **Never applying an event twice.** The read-table writes and the
+/// checkpoint update commit together, and the update is a compare-and-set on
+/// the previous position: a crash before commit applies nothing, and a second
+/// projector that somehow overlaps gets `CheckpointMoved` instead of
+/// re-applying.
+///
+/// **One active copy.** Each projection has a lease: a session advisory lock
+/// (keyed by the projection's name) held on a dedicated connection. Other
+/// copies retry every `leaseRetry`; when the holder dies — even by kill -9 —
+/// PostgreSQL drops its session and the lock, and a waiting copy takes over.
+///
+/// **Poison events.** A batch that fails is retried event by event with
+/// backoff; an event that still fails stops this projection at that event in
+/// state `failed`, with the error recorded. Other projections go on; a
+/// restart of the projector retries from the failed event.
+final class ProjectionRunner: Sendable {
+    struct Settings: Sendable {
+        var batchSize = 1000
+        var pollInterval: Duration = .milliseconds(500)
+        var leaseRetry: Duration = .milliseconds(250)
+        var leaseCheckInterval: Duration = .seconds(1)
+        /// Attempts for one event before it is declared poison.
+        var attemptsPerEvent = 4
+        var firstBackoff: Duration = .milliseconds(100)
+    }
+
+    enum Phase: String, Sendable {
+        case waitingForLease = "waiting_for_lease", running, failed, stopped
+    }
+
+    let projection: any ReadModelProjection
+    let pool: ConnectionPool
+    let conninfo: String
+    let settings: Settings
+    let doorbell = Doorbell()
+    let metrics: ProjectionMetrics
+    let logger: Logger
+    let onBatchCommitted: @Sendable () -> Void
+    private let phaseBox = Mutex(Phase.waitingForLease)
+
+    init(projection: any ReadModelProjection, pool: ConnectionPool, conninfo: String, settings: Settings,
+         metrics: ProjectionMetrics, logger: Logger, onBatchCommitted: @escaping @Sendable () -> Void) {
+        self.projection = projection
+        self.pool = pool
+        self.conninfo = conninfo
+        self.settings = settings
+        self.metrics = metrics
+        var logger = logger
+        logger[metadataKey: "projection"] = .string(projection.name)
+        self.logger = logger
+        self.onBatchCommitted = onBatchCommitted
+    }
+
+    var phase: Phase { phaseBox.withLock { $0 } }
+    private func set(_ phase: Phase) { phaseBox.withLock { $0 = phase } }
+
+    private struct LeaseLost: Error {}
+    private struct Stopped: Error {}
+
+    /// Runs until graceful shutdown (or cancellation).
+    func run() async {
+        defer { set(.stopped) }
+        var backoff = Duration.milliseconds(100)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            set(.waitingForLease)
+            guard let lease = await acquireLease() else { return }
+            logger.info("lease acquired")
+            do {
+                try await processWhileLeased(lease)
+                backoff = .milliseconds(100)
+            } catch is Stopped {
+                await lease.close()
+                return
+            } catch {
+                logger.warning("projection interrupted; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(2))
+            }
+            await lease.close()
+        }
+    }
+
+    // MARK: Lease
+
+    private func acquireLease() async -> Connection? {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let connection = try await Connection.connect(conninfo)
+                while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    let locked = try await connection.query(
+                        "SELECT pg_try_advisory_lock(hashtextextended(\("chronicle.projection." + projection.name), 0))")
+                    if try locked[0].decode(Bool.self, at: 0) { return connection }
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.leaseRetry) }
+                }
+                await connection.close()
+            } catch {
+                logger.debug("cannot reach the database for the lease", metadata: ["error": "\(error)"])
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            }
+        }
+        return nil
+    }
+
+    // MARK: Tailing
+
+    private func processWhileLeased(_ lease: Connection) async throws {
+        var checkpoint = try await pool.withConnection { connection -> LogPosition in
+            try await ProjectionCheckpoints.ensure([projection.name], on: connection)
+            // A restart retries a projection that had stopped on a poison event.
+            try await ProjectionCheckpoints.markRunning(projection.name, on: connection)
+            return try await ProjectionCheckpoints.load(projection.name, on: connection)?.position ?? .start
+        }
+        set(.running)
+        metrics.checkpoint(checkpoint)
+        var leaseCheckedAt = ContinuousClock.now
+        while true {
+            if Task.isShuttingDownGracefully || Task.isCancelled { throw Stopped() }
+            if ContinuousClock.now - leaseCheckedAt > settings.leaseCheckInterval {
+                // If our lease connection died, another copy may hold the lease now.
+                do { try await lease.query("SELECT 1") } catch { throw LeaseLost() }
+                leaseCheckedAt = .now
+            }
+            let events = try await pool.withConnection {
+                try await EventLog.read(after: checkpoint, limit: settings.batchSize, on: $0)
+            }
+            if events.isEmpty {
+                await cancelWhenGracefulShutdown { await self.doorbell.wait(timeout: self.settings.pollInterval) }
+                continue
+            }
+            checkpoint = try await applyBatch(events, from: checkpoint)
+        }
+    }
+
+    /// Applies a batch; on failure, event by event, to find and stop at a
+    /// poison event. Returns the new checkpoint.
+    private func applyBatch(_ events: [RecordedEvent], from checkpoint: LogPosition) async throws -> LogPosition {
+        do {
+            return try await commit(events, from: checkpoint)
+        } catch let error as PostgresError where error.isConnectionFailure {
+            throw error
+        } catch let moved as CheckpointMoved {
+            throw moved
+        } catch {
+            guard events.count > 1 || settings.attemptsPerEvent > 1 else {
+                return try await stopAtPoison(events[0], at: checkpoint, error: error)
+            }
+            logger.warning("batch failed; applying its events one by one", metadata: ["error": "\(error)"])
+        }
+        var position = checkpoint
+        for event in events {
+            var backoff = settings.firstBackoff
+            var attempt = 1
+            while true {
+                do {
+                    position = try await commit([event], from: position)
+                    break
+                } catch let error as PostgresError where error.isConnectionFailure {
+                    throw error
+                } catch let moved as CheckpointMoved {
+                    throw moved
+                } catch {
+                    guard attempt < settings.attemptsPerEvent else {
+                        return try await stopAtPoison(event, at: position, error: error)
+                    }
+                    logger.warning("event failed; retrying", metadata: [
+                        "position": "\(event.position)", "attempt": "\(attempt)", "error": "\(error)"])
+                    try await Task.sleep(for: backoff)
+                    backoff *= 4
+                    attempt += 1
+                }
+            }
+        }
+        return position
+    }
+
+    private func commit(_ events: [RecordedEvent], from checkpoint: LogPosition) async throws -> LogPosition {
+        let next = events[events.count - 1].position
+        try await pool.withTransaction { tx in
+            try await projection.apply(events, on: tx)
+            // Same transaction as the writes above: a crash cannot apply them twice.
+            try await ProjectionCheckpoints.advance(projection.name, from: checkpoint, to: next, on: tx)
+        }
+        metrics.applied(events.count, checkpoint: next)
+        onBatchCommitted()
+        return next
+    }
+
+    /// Records the failure and parks this projection until shutdown: nothing
+    /// after the poison event is applied, and nothing is skipped.
+    private func stopAtPoison(_ event: RecordedEvent, at checkpoint: LogPosition, error: any Error) async throws -> LogPosition {
+        let message = "event \(event.position.globalPosition) (\(event.event.type), stream \(event.stream)) "
+            + "could not be applied: \(error)"
+        logger.error("projection stopped on a poison event", metadata: ["error": "\(message)"])
+        try await pool.withConnection {
+            try await ProjectionCheckpoints.markFailed(projection.name, at: checkpoint, error: message, on: $0)
+        }
+        metrics.failed()
+        set(.failed)
+        onBatchCommitted()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        }
+        throw Stopped()
+    }
+}

@@ -1,0 +1,84 @@
+import EventSourcing
+import Foundation
+import HTTPCommon
+import LibPQ
+import Logging
+import PostgresEventStore
+import Prometheus
+import ReadModel
+import ServiceLifecycle
+
+/// Runs every registered projection (one `ProjectionRunner` each), wakes
+/// them on the write side's notifications with a polling fallback, tells the
+/// query side after each committed batch, and keeps the lag metrics fresh.
+public final class ProjectorEngine: Service, Sendable {
+    let runners: [ProjectionRunner]
+    let pool: ConnectionPool
+    let conninfo: String
+    let logger: Logger
+    let batchNotifier: CommitNotifier
+
+    public init(projections: [any ReadModelProjection], pool: ConnectionPool, conninfo: String,
+                registry: PrometheusCollectorRegistry, logger: Logger, batchSize: Int = 1000) {
+        self.pool = pool
+        self.conninfo = conninfo
+        self.logger = logger
+        let notifier = CommitNotifier(conninfo: conninfo, channel: CommitNotifier.projectionsChannel, logger: logger)
+        batchNotifier = notifier
+        var settings = ProjectionRunner.Settings()
+        settings.batchSize = batchSize
+        runners = projections.map { projection in
+            ProjectionRunner(projection: projection, pool: pool, conninfo: conninfo, settings: settings,
+                             metrics: ProjectionMetrics(projection: projection.name, registry: registry),
+                             logger: logger, onBatchCommitted: { notifier.signal() })
+        }
+    }
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await self.batchNotifier.run() }
+            group.addTask { await self.wakeOnAppends() }
+            group.addTask { await self.refreshLagMetrics() }
+            for runner in runners {
+                group.addTask { await runner.run() }
+            }
+            // Runners return on graceful shutdown, after finishing their batch.
+            for _ in runners { await group.next() }
+            group.cancelAll()
+        }
+    }
+
+    /// Ready while every projection holds or waits for its lease (a failed
+    /// projection is visible in metrics and /projections, not a dead process).
+    public func readiness() -> ReadinessReport {
+        var checks: [String: String] = [:]
+        for runner in runners { checks["projection \(runner.projection.name)"] = runner.phase.rawValue }
+        return ReadinessReport(ready: runners.allSatisfy { $0.phase != .stopped }, checks: checks)
+    }
+
+    private func wakeOnAppends() async {
+        let listener = Listener(conninfo: conninfo, channels: [CommitNotifier.eventsChannel], logger: logger)
+        for await _ in listener.cancelOnGracefulShutdown() {
+            // A notification, or a reconnect after which anything may have happened.
+            for runner in runners { runner.doorbell.ring() }
+        }
+    }
+
+    private func refreshLagMetrics() async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await pool.withConnection { connection in
+                    for checkpoint in try await ProjectionCheckpoints.loadAll(on: connection) {
+                        guard let runner = runners.first(where: { $0.projection.name == checkpoint.name }) else { continue }
+                        let lag = try await EventLog.lag(after: checkpoint.position, on: connection)
+                        runner.metrics.checkpoint(checkpoint.position)
+                        runner.metrics.lag(events: lag.events, seconds: lag.seconds)
+                    }
+                }
+            } catch {
+                logger.debug("lag metrics not refreshed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// One page of a list: `{"items", "page", "page_size", "total"}`, where
+/// `total` counts every matching item and a page past the end has no items.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var page: Int
+    public var pageSize: Int
+    public var total: Int
+
+    public init(items: [Item], page: Int, pageSize: Int, total: Int) {
+        self.items = items
+        self.page = page
+        self.pageSize = pageSize
+        self.total = total
+    }
+
+    /// LIMIT and OFFSET for page `page` (from 1) of `pageSize` items. The
+    /// HTTP layer validates the ranges; out-of-range input still makes a
+    /// valid query (an empty page) instead of a trap on overflow.
+    static func window(page: Int, pageSize: Int) -> (limit: Int, offset: Int) {
+        let limit = max(0, pageSize)
+        let (offset, overflow) = max(0, page - 1).multipliedReportingOverflow(by: limit)
+        return (limit, overflow ? Int.max : offset)
+    }
+}
+
+extension Page: Equatable where Item: Equatable {}
+
+extension Page: Encodable where Item: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case items, page, pageSize = "page_size", total
+    }
+}

@@ -1,0 +1,45 @@
+import LibPQ
+
+/// Where the read tables' DDL lives, and how a rebuild gets the same tables
+/// in another schema.
+///
+/// ## One source of DDL
+///
+/// The DDL is written once, in `migrations/0003_read_models.sql`, as one SQL
+/// function per projection (`orders_projection_create_tables(target_schema)`,
+/// …) that creates that projection's tables and indexes in the schema it is
+/// given. The migration calls them for `public`; `createTables(in:on:)` calls
+/// the same function for any other schema. We chose this over keeping DDL text
+/// in Swift and repeating it in the migration because:
+/// - nothing is written twice, so nothing can drift;
+/// - the function is versioned with the schema itself: a later change of a
+///   read table is a new migration that alters the `public` tables and
+///   replaces the function in one transaction, so a rebuild always creates the
+///   shape the database is at, even when this binary is older or newer
+///   (a Swift copy could only match one migration level);
+/// - migrations stay plain SQL files applied by the migrator, readable by
+///   other tools.
+/// The schema name is a bound parameter; the functions quote it with
+/// `format('%I')`. The only duplication left is each projection's list of table
+/// names (`tables`), which a test checks against what the function creates.
+enum ReadModelSchema {
+    static func createTables(function: String, in schema: String, on connection: Connection) async throws {
+        // `function` is one of our own constant names, never input.
+        try await connection.query("SELECT \(unsafeRaw: function)(\(schema))")
+    }
+
+    /// `schema.table`, quoted for splicing into SQL text.
+    static func qualified(_ table: String, in schema: String) -> String {
+        quoteIdentifier(schema) + "." + quoteIdentifier(table)
+    }
+}
+
+public enum ReadModelSchemaError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownProjection(String)
+
+    public var description: String {
+        switch self {
+        case .unknownProjection(let name): "no projection is named \"\(name)\""
+        }
+    }
+}

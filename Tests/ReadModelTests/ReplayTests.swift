@@ -1,0 +1,64 @@
+import EventSourcing
+import Foundation
+import LibPQ
+import ReadModel
+import ShopDomain
+import Testing
+
+@Suite("Replays: one batch equals many; views equal the deciders' states")
+struct ReplayTests {
+    static let allTables = ShopProjections.all().flatMap(\.tables)
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func fromScratchEqualsIncremental(seed: UInt64) async throws {
+        let simulation = Simulation.run(seed: seed, steps: 900)
+        let events = simulation.log.events
+        try await withConnection { connection in
+            try await ShopProjections.createAllTables(in: "whole", on: connection)
+            try await ShopProjections.createAllTables(in: "pieces", on: connection)
+            try await project(events, through: ShopProjections.all(schema: "whole"), on: connection)
+            // Each projection cut into its own random batches, 1 to 40 events.
+            var rng = SplitMix64(state: seed &* 31)
+            for projection in ShopProjections.all(schema: "pieces") {
+                var start = 0
+                while start < events.count {
+                    let end = min(events.count, start + Int.random(in: 1...40, using: &rng))
+                    try await project(Array(events[start..<end]), through: [projection], on: connection)
+                    start = end
+                }
+            }
+            for table in Self.allTables {
+                let whole = try await dump(table, in: "whole", on: connection)
+                let pieces = try await dump(table, in: "pieces", on: connection)
+                #expect(whole == pieces, "\(table) differs (seed \(seed))")
+                #expect(whole != "[]", "\(table) is empty (seed \(seed))")
+            }
+        }
+    }
+
+    @Test(arguments: [4, 5] as [UInt64])
+    func viewsMatchTheDecidersStates(seed: UInt64) async throws {
+        let simulation = Simulation.run(seed: seed, steps: 900)
+        try await withConnection { connection in
+            // Batches of the projector's maximum size.
+            for start in stride(from: 0, to: simulation.log.events.count, by: 1000) {
+                let batch = Array(simulation.log.events[start..<min(start + 1000, simulation.log.events.count)])
+                try await project(batch, on: connection)
+            }
+            for id in simulation.orders.keys {
+                let view = try #require(try await queries.order(id: id, on: connection))
+                #expect(try json(view) == json(simulation.expectedOrder(id)), "order \(id) (seed \(seed))")
+            }
+            let customers = try await queries.customers(page: 1, pageSize: 1000, on: connection)
+            #expect(customers.total == simulation.customers.count)
+            #expect(try json(customers.items) == json(simulation.expectedCustomers), "customers (seed \(seed))")
+
+            let report = try await queries.dailySales(from: "2026-01-01", to: "2027-12-31", on: connection)
+            #expect(report.days == simulation.expectedDailySales, "daily sales (seed \(seed))")
+
+            let cancelled = simulation.orders.values.filter { $0.status == .cancelled }.count
+            let page = try await queries.orders(customerID: nil, status: .cancelled, page: 1, pageSize: 1, on: connection)
+            #expect(page.total == cancelled)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import EventSourcing
+import Foundation
+import LibPQ
+import ReadModel
+import ShopDomain
+import Testing
+
+@Suite("Read table schema: one DDL source, other schemas, isolation")
+struct SchemaTests {
+    /// Columns, indexes, constraints and storage options of `schema.table`,
+    /// with the schema name left out so two schemas compare equal.
+    static func shape(of table: String, in schema: String, on connection: Connection) async throws -> String {
+        let result = try await connection.query("""
+            SELECT jsonb_build_object(
+                'columns', (SELECT jsonb_agg(jsonb_build_array(a.attname, format_type(a.atttypid, a.atttypmod),
+                                                               a.attnotnull, a.attcollation::regcollation::text)
+                                             ORDER BY a.attnum)
+                            FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+                'indexes', (SELECT jsonb_agg(replace(pg_get_indexdef(i.indexrelid),
+                                                     ' ON ' || quote_ident(n.nspname) || '.', ' ON ')
+                                             ORDER BY i.indexrelid::regclass::text)
+                            FROM pg_index i WHERE i.indrelid = c.oid),
+                'constraints', (SELECT jsonb_agg(jsonb_build_array(k.conname, pg_get_constraintdef(k.oid))
+                                                 ORDER BY k.conname)
+                                FROM pg_constraint k WHERE k.conrelid = c.oid),
+                'options', c.reloptions)::text
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = \(schema) AND c.relname = \(table)
+            """)
+        return try #require(result.first).decode(String.self, at: 0)
+    }
+
+    static func tables(in schema: String, on connection: Connection) async throws -> Set<String> {
+        let result = try await connection.query("""
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = \(schema) AND c.relkind = 'r'
+            """)
+        return Set(try result.map { try $0.decode(String.self, at: 0) })
+    }
+
+    @Test(arguments: ShopProjections.names)
+    func createTablesMatchesTheMigration(_ name: String) async throws {
+        try await withConnection { connection in
+            let projection = try #require(ShopProjections.projection(named: name))
+            let schema = "rebuild \"\(name)\""  // needs quoting
+            try await ShopProjections.createTables(forProjection: name, in: schema, on: connection)
+            #expect(try await Self.tables(in: schema, on: connection) == Set(projection.tables))
+            for table in projection.tables {
+                let original = try await Self.shape(of: table, in: "public", on: connection)
+                let copy = try await Self.shape(of: table, in: schema, on: connection)
+                #expect(copy == original, "\(table)")
+                #expect(original.contains("\"indexes\""))
+            }
+        }
+    }
+
+    @Test func migrationCreatedExactlyTheProjectionsTables() async throws {
+        try await withConnection { connection in
+            let owned = ShopProjections.all().flatMap(\.tables)
+            #expect(Set(owned).count == owned.count, "no table has two owners")
+            let publicTables = try await Self.tables(in: "public", on: connection)
+            #expect(Set(owned).isSubset(of: publicTables))
+            #expect(ShopProjections.all().map(\.name) == ["orders", "customers", "daily_sales"])
+            #expect(ShopProjections.projection(named: "nope") == nil)
+            await #expect(throws: ReadModelSchemaError.unknownProjection("nope")) {
+                try await ShopProjections.createTables(forProjection: "nope", in: "x", on: connection)
+            }
+        }
+    }
+
+    /// Each projection alone in a schema holding only its own tables: any
+    /// statement touching another projection's table would fail there.
+    @Test(arguments: ShopProjections.names)
+    func projectionTouchesOnlyItsOwnTables(_ name: String) async throws {
+        try await withConnection { connection in
+            let schema = "only_\(name)"
+            try await ShopProjections.createTables(forProjection: name, in: schema, on: connection)
+            let projection = try #require(ShopProjections.projection(named: name, schema: schema))
+            let log = Simulation.run(seed: 7, steps: 400).log
+            let before = try await snapshot(on: connection)
+            try await project(log.events, through: [projection], on: connection)
+            for table in projection.tables {
+                #expect(try await count(table, in: schema, on: connection) > 0, "\(table)")
+            }
+            // And nothing in public.
+            #expect(try await snapshot(on: connection) == before)
+        }
+    }
+
+    @Test func queriesReadTheSchemaTheyAreGiven() async throws {
+        try await withConnection { connection in
+            let schema = "next version"
+            try await ShopProjections.createAllTables(in: schema, on: connection)
+            var log = EventLog()
+            let ada = Fixture.customer(1)
+            log.append(.registered(name: "Ada", email: "ada@example.org", at: time("2026-11-24T09:00:00.000Z")), to: ada)
+            log.append(.placed(customer: ada, lines: [Fixture.mugs], shippingAddress: Fixture.berlin,
+                               at: time("2026-11-24T10:00:00.000Z")), to: Fixture.order(1))
+            try await project(log.events, through: ShopProjections.all(schema: schema), on: connection)
+            let other = ShopQueries(schema: schema)
+            #expect(try await other.order(id: Fixture.order(1), on: connection)?.customerName == "Ada")
+            #expect(try await other.customers(page: 1, pageSize: 5, on: connection).total == 1)
+            #expect(try await other.dailySales(from: "2026-11-24", to: "2026-11-24", on: connection).days.count == 1)
+            #expect(try await queries.order(id: Fixture.order(1), on: connection) == nil)
+        }
+    }
+}

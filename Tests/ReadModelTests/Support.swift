@@ -1,0 +1,147 @@
+import EventSourcing
+import Foundation
+import LibPQ
+import ReadModel
+import ShopDomain
+import TestSupport
+
+// Test-only literal spellings: `OrderLine(sku: "MUG", quantity: 2, unitPrice: "4.50")`.
+// An invalid literal is a bug in the test, hence the crash.
+extension Sku: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = Sku(value)! }
+}
+
+extension Money: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = Money(canonical: value) ?? Money(parsing: value)! }
+}
+
+extension PersonName: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = try! PersonName(validating: value) }
+}
+
+extension Email: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = Email(value)! }
+}
+
+extension CountryCode: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = CountryCode(value)! }
+}
+
+extension Day: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = Day(value)! }
+}
+
+/// `"2026-11-24T10:15:30.123Z"` as a Date.
+func time(_ text: String) -> Date { Timestamp.parse(text)! }
+
+enum Fixture {
+    static let berlin = ShippingAddress(line1: "Unter den Linden 1", city: "Berlin", postalCode: "10117", country: "DE")
+    static let paris = ShippingAddress(line1: "1 Rue de Rivoli", line2: "Apt 4", city: "Paris", postalCode: "75001",
+                                       country: "FR")
+    static let mugs = OrderLine(sku: "MUG", quantity: 2, unitPrice: "4.50")
+    static let tea = OrderLine(sku: "TEA-01", quantity: 1, unitPrice: "19.99")
+
+    /// Ids that sort in the order of `n` (PostgreSQL compares uuids bytewise).
+    static func customer(_ n: Int) -> CustomerID { CustomerID(uuid(prefix: "c", n)) }
+    static func order(_ n: Int) -> OrderID { OrderID(uuid(prefix: "0", n)) }
+
+    private static func uuid(prefix: Character, _ n: Int) -> UUID {
+        let digits = String(n)
+        let tail = String(repeating: "0", count: 12 - digits.count) + digits
+        return UUID(uuidString: "\(prefix)0000000-0000-4000-8000-\(tail)")!
+    }
+}
+
+/// Builds the log the projections read: every appended event gets the next
+/// position and its stream's next version, encoded by the domain's codecs.
+struct EventLog {
+    private(set) var events: [RecordedEvent] = []
+    private var versions: [StreamName: Int] = [:]
+
+    @discardableResult
+    mutating func append(_ event: Customer.Event, to customer: CustomerID) -> RecordedEvent {
+        append(try! Customer.codec.encode(event), to: Customer.stream(customer), at: event.at)
+    }
+
+    @discardableResult
+    mutating func append(_ event: Order.Event, to order: OrderID) -> RecordedEvent {
+        append(try! Order.codec.encode(event), to: Order.stream(order), at: event.at)
+    }
+
+    /// Any stored shape (an old schema version, malformed data…).
+    @discardableResult
+    mutating func append(_ encoded: EncodedEvent, to stream: StreamName, at: Date = Date(timeIntervalSince1970: 0))
+        -> RecordedEvent {
+        let version = versions[stream, default: 0] + 1
+        versions[stream] = version
+        let position = Int64(events.count + 1)
+        let recorded = RecordedEvent(
+            position: LogPosition(transactionID: UInt64(position) + 1000, globalPosition: position),
+            stream: stream, streamVersion: version, event: encoded,
+            metadata: EventMetadata(commandID: UUID(), correlationID: "test", causationID: "test"),
+            recordedAt: at)
+        events.append(recorded)
+        return recorded
+    }
+
+    /// Events appended since `mark` (an earlier `events.count`).
+    func since(_ mark: Int) -> [RecordedEvent] { Array(events[mark...]) }
+}
+
+/// Applies `events` through each projection, each in its own transaction as
+/// the projector does.
+func project(_ events: [RecordedEvent], through projections: [any ReadModelProjection] = ShopProjections.all(),
+             on connection: Connection) async throws {
+    for projection in projections {
+        try await connection.withTransaction { try await projection.apply(events, on: $0) }
+    }
+}
+
+/// A fresh migrated database and a connection to it, closed afterwards.
+func withConnection<T>(_ body: (Connection) async throws -> T) async throws -> T {
+    try await TestDatabase.withMigrated { database in
+        let connection = try await database.connect()
+        do {
+            let value = try await body(connection)
+            await connection.close()
+            return value
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+}
+
+/// JSON as the services send it, keys sorted so tests can compare text.
+func json(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+/// Every row of `schema.table`, as JSON text in a fixed order: equal dumps
+/// mean equal tables.
+func dump(_ table: String, in schema: String, on connection: Connection) async throws -> String {
+    let qualified = quoteIdentifier(schema) + "." + quoteIdentifier(table)
+    let result = try await connection.query(SQL(unsafeRaw: """
+        SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY to_jsonb(t)::text), '[]')::text FROM \(qualified) AS t
+        """))
+    return try result[0].decode(String.self, at: 0)
+}
+
+func count(_ table: String, in schema: String = "public", on connection: Connection) async throws -> Int {
+    let qualified = quoteIdentifier(schema) + "." + quoteIdentifier(table)
+    return try await connection.query(SQL(unsafeRaw: "SELECT count(*) FROM \(qualified)"))[0].decode(Int.self, at: 0)
+}
+
+let queries = ShopQueries()
+
+/// The contents of every projection's tables in `schema`, to show that
+/// something changed nothing.
+func snapshot(_ schema: String = "public", on connection: Connection) async throws -> [String: String] {
+    var tables: [String: String] = [:]
+    for table in ShopProjections.all().flatMap(\.tables) {
+        tables[table] = try await dump(table, in: schema, on: connection)
+    }
+    return tables
+}

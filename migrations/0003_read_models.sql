@@ -65,16 +65,13 @@ BEGIN
 
     -- How many orders have each status, so the totals of GET /orders without
     -- a customer filter need no count over the whole table (one with a
-    -- customer counts that customer's few rows through its index).
+    -- customer counts that customer's few rows through its index). A row
+    -- appears with the first order of its status.
     EXECUTE format($ddl$
         CREATE TABLE %I.orders_status_counts (
             status text   PRIMARY KEY,
             orders bigint NOT NULL
         )
-    $ddl$, target_schema);
-    EXECUTE format($ddl$
-        INSERT INTO %I.orders_status_counts (status, orders)
-        VALUES ('pending', 0), ('confirmed', 0), ('shipped', 0), ('cancelled', 0)
     $ddl$, target_schema);
 
     -- Customer names as this projection has seen them (customer.registered,
@@ -112,14 +109,13 @@ BEGIN
     EXECUTE format('CREATE INDEX customers_view_by_name ON %I.customers_view (name, customer_id)', target_schema);
 
     -- How many customers there are: GET /customers' total without a count
-    -- over the whole table. One row.
+    -- over the whole table. At most one row, there from the first registration.
     EXECUTE format($ddl$
         CREATE TABLE %I.customers_count (
             singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
             customers bigint  NOT NULL
         )
     $ddl$, target_schema);
-    EXECUTE format('INSERT INTO %I.customers_count (customers) VALUES (0)', target_schema);
 
     -- What this projection must remember of each order to keep total_spent
     -- exact: the amount of each line (sku → quantity × unit price, since

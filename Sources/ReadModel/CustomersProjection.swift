@@ -11,13 +11,13 @@ import ShopDomain
 /// The order events name only their order, so this projection keeps its own
 /// `customers_orders` (order → customer, line amounts, total, cancelled) and
 /// applies each order event as a delta to the customer's row.
-///
 /// `customers_count` keeps how many customers there are, for the total of
 /// the customer list.
 ///
 /// A registration sums the orders already seen for the customer: none with
 /// our write side (an order needs a registered customer, and the log is
 /// applied in order), but the counts stay exact if that ever changes.
+/// Statements are set-based; see `ProjectionBatch`.
 public struct CustomersProjection: ReadModelProjection {
     public static let name = "customers"
     public static let tableNames = ["customers_view", "customers_count", "customers_orders"]
@@ -43,116 +43,142 @@ public struct CustomersProjection: ReadModelProjection {
                                                on: connection)
     }
 
-    public func apply(_ events: [RecordedEvent], on connection: Connection) async throws {
-        var batch = ProjectionBatch(projection: name)
-        for recorded in events {
-            let statement: SQL? = switch try batch.decode(recorded) {
-            case let .customer(customer, .registered(name, email, _)):
-                registered(customer, name: name, email: email, version: recorded.streamVersion)
-            case let .customer(customer, .renamed(name, _)):
-                """
-                UPDATE \(unsafeRaw: view) SET name = \(name.value), version = \(recorded.streamVersion)
-                WHERE customer_id = \(customer.uuid)
-                """
-            case let .order(order, .placed(customer, lines, _, at)):
-                placed(order, customer: customer, lines: lines, at: at)
-            case let .order(order, .itemAdded(line, _)):
-                itemAdded(order, line)
-            case let .order(order, .itemRemoved(sku, _)):
-                itemRemoved(order, sku)
-            case let .order(order, .cancelled(_, _)):
-                cancelled(order)
-            case .order(_, .shippingAddressChanged), .order(_, .confirmed), .order(_, .shipped):
-                nil
-            }
-            if let statement { batch.add(statement, for: recorded) }
-        }
-        try await batch.run(on: connection)
+    enum Kind: CaseIterable {
+        case registered, renamed, placed, itemAdded, itemRemoved, cancelled
     }
 
-    private func registered(_ customer: CustomerID, name: PersonName, email: Email, version: Int) -> SQL {
+    public func apply(_ events: [RecordedEvent], on connection: Connection) async throws {
+        var batch = ProjectionBatch<Kind>(projection: name)
+        for recorded in events {
+            let stream = recorded.stream
+            switch try batch.decode(recorded) {
+            case let .customer(customer, .registered(name, email, _)):
+                batch.add(.registered, on: stream, [
+                    "customer_id": .id(customer.uuid), "name": .string(name.value), "email": .string(email.value),
+                    "version": .int(recorded.streamVersion),
+                ], for: recorded)
+            case let .customer(customer, .renamed(name, _)):
+                batch.add(.renamed, on: stream, [
+                    "customer_id": .id(customer.uuid), "name": .string(name.value), "version": .int(recorded.streamVersion),
+                ], for: recorded)
+            case let .order(order, .placed(customer, lines, _, at)):
+                batch.add(.placed, on: stream, [
+                    "order_id": .id(order.uuid), "customer_id": .id(customer.uuid), "line_totals": lineTotals(lines),
+                    "total": .money(lines.totalAmount), "at": .time(at),
+                ], for: recorded)
+            case let .order(order, .itemAdded(line, _)):
+                batch.add(.itemAdded, on: stream, [
+                    "order_id": .id(order.uuid), "sku": .string(line.sku.value), "amount": .money(line.lineTotal),
+                ], for: recorded)
+            case let .order(order, .itemRemoved(sku, _)):
+                batch.add(.itemRemoved, on: stream, ["order_id": .id(order.uuid), "sku": .string(sku.value)],
+                          for: recorded)
+            case let .order(order, .cancelled(_, _)):
+                batch.add(.cancelled, on: stream, ["order_id": .id(order.uuid)], for: recorded)
+            case .order(_, .shippingAddressChanged), .order(_, .confirmed), .order(_, .shipped):
+                continue
+            }
+        }
+        try await batch.run(on: connection) { kind, rows in
+            switch kind {
+            case .registered: registered(rows)
+            case .renamed: renamed(rows)
+            case .placed: placed(rows)
+            case .itemAdded: itemAdded(rows)
+            case .itemRemoved: itemRemoved(rows)
+            case .cancelled: cancelled(rows)
+            }
+        }
+    }
+
+    private func registered(_ rows: String) -> SQL {
         """
-        WITH counted AS (
-            UPDATE \(unsafeRaw: count) SET customers = customers + 1
+        WITH e AS (
+            SELECT * FROM jsonb_to_recordset(\(rows)::jsonb) AS e(customer_id uuid, name text, email text, version int)
+        ), counted AS (
+            INSERT INTO \(unsafeRaw: count) AS c (singleton, customers) SELECT true, count(*) FROM e
+            ON CONFLICT (singleton) DO UPDATE SET customers = c.customers + excluded.customers
         )
         INSERT INTO \(unsafeRaw: view) (customer_id, name, email, order_count, total_spent, last_order_at, version)
-        SELECT \(customer.uuid)::uuid, \(name.value)::text, \(email.value)::text, count(*),
-               coalesce(sum(total) FILTER (WHERE NOT cancelled), 0), max(created_at), \(version)::int
-        FROM \(unsafeRaw: orders) WHERE customer_id = \(customer.uuid)
+        SELECT e.customer_id, e.name, e.email, count(o.order_id),
+               coalesce(sum(o.total) FILTER (WHERE NOT o.cancelled), 0), max(o.created_at), e.version
+        FROM e LEFT JOIN \(unsafeRaw: orders) AS o ON o.customer_id = e.customer_id
+        GROUP BY e.customer_id, e.name, e.email, e.version
         """
     }
 
-    private func placed(_ order: OrderID, customer: CustomerID, lines: [OrderLine], at: Date) -> SQL {
-        let total = lines.reduce(Money.zero) { $0 + $1.lineTotal }
-        return """
-            WITH placed AS (
-                INSERT INTO \(unsafeRaw: orders) (order_id, customer_id, line_totals, total, cancelled, created_at)
-                VALUES (\(order.uuid), \(customer.uuid), \(LineTotalsJSON(lines).text)::jsonb, \(total.minorUnits),
-                        false, \(at))
-            )
-            UPDATE \(unsafeRaw: view)
-            SET order_count = order_count + 1, total_spent = total_spent + \(total.minorUnits),
-                last_order_at = greatest(last_order_at, \(at)::timestamptz)
-            WHERE customer_id = \(customer.uuid)
-            """
+    private func renamed(_ rows: String) -> SQL {
+        """
+        UPDATE \(unsafeRaw: view) AS c SET name = e.name, version = e.version
+        FROM jsonb_to_recordset(\(rows)::jsonb) AS e(customer_id uuid, name text, version int)
+        WHERE c.customer_id = e.customer_id
+        """
     }
 
-    private func itemAdded(_ order: OrderID, _ line: OrderLine) -> SQL {
-        let amount = line.lineTotal.minorUnits
-        return """
-            WITH changed AS (
-                UPDATE \(unsafeRaw: orders)
-                SET line_totals = line_totals || jsonb_build_object(\(line.sku.value)::text,
-                        coalesce((line_totals->>\(line.sku.value)::text)::bigint, 0) + \(amount)::bigint),
-                    total = total + \(amount)
-                WHERE order_id = \(order.uuid)
-                RETURNING customer_id, cancelled
-            )
-            UPDATE \(unsafeRaw: view) AS c SET total_spent = c.total_spent + \(amount)
-            FROM changed WHERE c.customer_id = changed.customer_id AND NOT changed.cancelled
-            """
+    private func placed(_ rows: String) -> SQL {
+        """
+        WITH e AS (
+            SELECT * FROM jsonb_to_recordset(\(rows)::jsonb) AS e(
+                order_id uuid, customer_id uuid, line_totals jsonb, total bigint, at timestamptz)
+        ), placed AS (
+            INSERT INTO \(unsafeRaw: orders) (order_id, customer_id, line_totals, total, cancelled, created_at)
+            SELECT order_id, customer_id, line_totals, total, false, at FROM e
+        )
+        UPDATE \(unsafeRaw: view) AS c
+        SET order_count = c.order_count + d.orders, total_spent = c.total_spent + d.total,
+            last_order_at = greatest(c.last_order_at, d.last_at)
+        FROM (SELECT customer_id, count(*) AS orders, sum(total) AS total, max(at) AS last_at
+              FROM e GROUP BY customer_id) AS d
+        WHERE c.customer_id = d.customer_id
+        """
+    }
+
+    private func itemAdded(_ rows: String) -> SQL {
+        """
+        WITH changed AS (
+            UPDATE \(unsafeRaw: orders) AS o
+            SET line_totals = o.line_totals
+                    || jsonb_build_object(e.sku, coalesce((o.line_totals->>e.sku)::bigint, 0) + e.amount),
+                total = o.total + e.amount
+            FROM jsonb_to_recordset(\(rows)::jsonb) AS e(order_id uuid, sku text, amount bigint)
+            WHERE o.order_id = e.order_id
+            RETURNING o.customer_id, o.cancelled, e.amount
+        )
+        UPDATE \(unsafeRaw: view) AS c SET total_spent = c.total_spent + d.amount
+        FROM (SELECT customer_id, sum(amount) AS amount FROM changed WHERE NOT cancelled GROUP BY customer_id) AS d
+        WHERE c.customer_id = d.customer_id
+        """
     }
 
     /// The event names only the sku: the amount comes from `line_totals`.
-    private func itemRemoved(_ order: OrderID, _ sku: Sku) -> SQL {
+    private func itemRemoved(_ rows: String) -> SQL {
         """
         WITH removed AS (
-            SELECT customer_id, cancelled, coalesce((line_totals->>\(sku.value)::text)::bigint, 0) AS amount
-            FROM \(unsafeRaw: orders) WHERE order_id = \(order.uuid)
+            SELECT o.order_id, o.customer_id, o.cancelled, e.sku,
+                   coalesce((o.line_totals->>e.sku)::bigint, 0) AS amount
+            FROM \(unsafeRaw: orders) AS o
+            JOIN jsonb_to_recordset(\(rows)::jsonb) AS e(order_id uuid, sku text) ON o.order_id = e.order_id
         ), changed AS (
-            UPDATE \(unsafeRaw: orders) AS o
-            SET line_totals = o.line_totals - \(sku.value)::text, total = o.total - removed.amount
-            FROM removed WHERE o.order_id = \(order.uuid)
+            UPDATE \(unsafeRaw: orders) AS o SET line_totals = o.line_totals - r.sku, total = o.total - r.amount
+            FROM removed AS r WHERE o.order_id = r.order_id
         )
-        UPDATE \(unsafeRaw: view) AS c SET total_spent = c.total_spent - removed.amount
-        FROM removed WHERE c.customer_id = removed.customer_id AND NOT removed.cancelled
+        UPDATE \(unsafeRaw: view) AS c SET total_spent = c.total_spent - d.amount
+        FROM (SELECT customer_id, sum(amount) AS amount FROM removed WHERE NOT cancelled GROUP BY customer_id) AS d
+        WHERE c.customer_id = d.customer_id
         """
     }
 
-    private func cancelled(_ order: OrderID) -> SQL {
+    private func cancelled(_ rows: String) -> SQL {
         """
         WITH cancelled AS (
-            UPDATE \(unsafeRaw: orders) SET cancelled = true
-            WHERE order_id = \(order.uuid) AND NOT cancelled
-            RETURNING customer_id, total
+            UPDATE \(unsafeRaw: orders) AS o SET cancelled = true
+            FROM jsonb_to_recordset(\(rows)::jsonb) AS e(order_id uuid)
+            WHERE o.order_id = e.order_id AND NOT o.cancelled
+            RETURNING o.customer_id, o.total
         )
-        UPDATE \(unsafeRaw: view) AS c SET total_spent = c.total_spent - cancelled.total
-        FROM cancelled WHERE c.customer_id = cancelled.customer_id
+        UPDATE \(unsafeRaw: view) AS c SET total_spent = c.total_spent - d.total
+        FROM (SELECT customer_id, sum(total) AS total FROM cancelled GROUP BY customer_id) AS d
+        WHERE c.customer_id = d.customer_id
         """
-    }
-}
-
-/// An order's line amounts as one JSON object, sku → quantity × unit price
-/// in minor units: what a projection needs to take a removed line off a total.
-struct LineTotalsJSON {
-    let text: String
-
-    init(_ lines: [OrderLine]) {
-        var text = "{"
-        for (index, line) in lines.enumerated() {
-            if index > 0 { text += "," }
-            text += "\(JSONString(line.sku.value)):\(line.lineTotal.minorUnits)"
-        }
-        self.text = text + "}"
     }
 }

@@ -12,6 +12,7 @@ import ShopDomain
 ///
 /// It keeps its own `daily_sales_orders` (order → line amounts, total,
 /// confirmed), because a confirmation or cancellation names only its order.
+/// Statements are set-based; see `ProjectionBatch`.
 public struct DailySalesProjection: ReadModelProjection {
     public static let name = "daily_sales"
     public static let tableNames = ["daily_sales_view", "daily_sales_orders"]
@@ -35,78 +36,107 @@ public struct DailySalesProjection: ReadModelProjection {
                                                on: connection)
     }
 
+    enum Kind: CaseIterable {
+        case placed, itemAdded, itemRemoved, confirmed, cancelled
+    }
+
     public func apply(_ events: [RecordedEvent], on connection: Connection) async throws {
-        var batch = ProjectionBatch(projection: name)
+        var batch = ProjectionBatch<Kind>(projection: name)
         for recorded in events {
             guard case let .order(order, event) = try batch.decode(recorded) else { continue }
-            let statement: SQL? = switch event {
-            case let .placed(_, lines, _, at): placed(order, lines: lines, at: at)
-            case let .itemAdded(line, _): itemAdded(order, line)
-            case let .itemRemoved(sku, _): itemRemoved(order, sku)
-            case let .confirmed(at): confirmed(order, at: at)
-            case let .cancelled(_, at): cancelled(order, at: at)
-            case .shippingAddressChanged, .shipped: nil
+            let stream = recorded.stream
+            let id = JSONValue.id(order.uuid)
+            switch event {
+            case let .placed(_, lines, _, at):
+                batch.add(.placed, on: stream, [
+                    "order_id": id, "line_totals": lineTotals(lines), "total": .money(lines.totalAmount), "at": .time(at),
+                ], for: recorded)
+            case let .itemAdded(line, _):
+                batch.add(.itemAdded, on: stream, [
+                    "order_id": id, "sku": .string(line.sku.value), "amount": .money(line.lineTotal),
+                ], for: recorded)
+            case let .itemRemoved(sku, _):
+                batch.add(.itemRemoved, on: stream, ["order_id": id, "sku": .string(sku.value)], for: recorded)
+            case let .confirmed(at):
+                batch.add(.confirmed, on: stream, ["order_id": id, "at": .time(at)], for: recorded)
+            case let .cancelled(_, at):
+                batch.add(.cancelled, on: stream, ["order_id": id, "at": .time(at)], for: recorded)
+            case .shippingAddressChanged, .shipped:
+                continue
             }
-            if let statement { batch.add(statement, for: recorded) }
         }
-        try await batch.run(on: connection)
+        try await batch.run(on: connection) { kind, rows in
+            switch kind {
+            case .placed: placed(rows)
+            case .itemAdded: itemAdded(rows)
+            case .itemRemoved: itemRemoved(rows)
+            case .confirmed: confirmed(rows)
+            case .cancelled: cancelled(rows)
+            }
+        }
     }
 
-    private func placed(_ order: OrderID, lines: [OrderLine], at: Date) -> SQL {
-        let total = lines.reduce(Money.zero) { $0 + $1.lineTotal }
-        return """
-            WITH placed AS (
-                INSERT INTO \(unsafeRaw: orders) (order_id, line_totals, total, confirmed)
-                VALUES (\(order.uuid), \(LineTotalsJSON(lines).text)::jsonb, \(total.minorUnits), false)
-            )
-            INSERT INTO \(unsafeRaw: view) AS d (day, orders_placed, orders_cancelled, revenue)
-            VALUES ((\(at)::timestamptz AT TIME ZONE 'UTC')::date, 1, 0, 0)
-            ON CONFLICT (day) DO UPDATE SET orders_placed = d.orders_placed + 1
-            """
-    }
-
-    private func itemAdded(_ order: OrderID, _ line: OrderLine) -> SQL {
-        let amount = line.lineTotal.minorUnits
-        return """
-            UPDATE \(unsafeRaw: orders)
-            SET line_totals = line_totals || jsonb_build_object(\(line.sku.value)::text,
-                    coalesce((line_totals->>\(line.sku.value)::text)::bigint, 0) + \(amount)::bigint),
-                total = total + \(amount)
-            WHERE order_id = \(order.uuid)
-            """
-    }
-
-    private func itemRemoved(_ order: OrderID, _ sku: Sku) -> SQL {
+    private func placed(_ rows: String) -> SQL {
         """
-        UPDATE \(unsafeRaw: orders)
-        SET line_totals = line_totals - \(sku.value)::text,
-            total = total - coalesce((line_totals->>\(sku.value)::text)::bigint, 0)
-        WHERE order_id = \(order.uuid)
-        """
-    }
-
-    private func confirmed(_ order: OrderID, at: Date) -> SQL {
-        """
-        WITH confirmed AS (
-            UPDATE \(unsafeRaw: orders) SET confirmed = true
-            WHERE order_id = \(order.uuid) AND NOT confirmed
-            RETURNING total
+        WITH e AS (
+            SELECT * FROM jsonb_to_recordset(\(rows)::jsonb) AS e(order_id uuid, line_totals jsonb, total bigint,
+                                                                  at timestamptz)
+        ), placed AS (
+            INSERT INTO \(unsafeRaw: orders) (order_id, line_totals, total, confirmed)
+            SELECT order_id, line_totals, total, false FROM e
         )
         INSERT INTO \(unsafeRaw: view) AS d (day, orders_placed, orders_cancelled, revenue)
-        SELECT (\(at)::timestamptz AT TIME ZONE 'UTC')::date, 0, 0, total FROM confirmed
+        SELECT (at AT TIME ZONE 'UTC')::date, count(*), 0, 0 FROM e GROUP BY 1
+        ON CONFLICT (day) DO UPDATE SET orders_placed = d.orders_placed + excluded.orders_placed
+        """
+    }
+
+    private func itemAdded(_ rows: String) -> SQL {
+        """
+        UPDATE \(unsafeRaw: orders) AS o
+        SET line_totals = o.line_totals
+                || jsonb_build_object(e.sku, coalesce((o.line_totals->>e.sku)::bigint, 0) + e.amount),
+            total = o.total + e.amount
+        FROM jsonb_to_recordset(\(rows)::jsonb) AS e(order_id uuid, sku text, amount bigint)
+        WHERE o.order_id = e.order_id
+        """
+    }
+
+    private func itemRemoved(_ rows: String) -> SQL {
+        """
+        UPDATE \(unsafeRaw: orders) AS o
+        SET line_totals = o.line_totals - e.sku, total = o.total - coalesce((o.line_totals->>e.sku)::bigint, 0)
+        FROM jsonb_to_recordset(\(rows)::jsonb) AS e(order_id uuid, sku text)
+        WHERE o.order_id = e.order_id
+        """
+    }
+
+    /// Adds each confirmed order's total (as it stands now) to its day.
+    private func confirmed(_ rows: String) -> SQL {
+        """
+        WITH confirmed AS (
+            UPDATE \(unsafeRaw: orders) AS o SET confirmed = true
+            FROM jsonb_to_recordset(\(rows)::jsonb) AS e(order_id uuid, at timestamptz)
+            WHERE o.order_id = e.order_id AND NOT o.confirmed
+            RETURNING o.total, e.at
+        )
+        INSERT INTO \(unsafeRaw: view) AS d (day, orders_placed, orders_cancelled, revenue)
+        SELECT (at AT TIME ZONE 'UTC')::date, 0, 0, sum(total) FROM confirmed GROUP BY 1
         ON CONFLICT (day) DO UPDATE SET revenue = d.revenue + excluded.revenue
         """
     }
 
-    /// Counts the cancellation; takes the total back off revenue only if the
+    /// Counts each cancellation; takes the total back off revenue only if the
     /// order had been confirmed (then it counted on its confirmation day).
-    private func cancelled(_ order: OrderID, at: Date) -> SQL {
+    private func cancelled(_ rows: String) -> SQL {
         """
         INSERT INTO \(unsafeRaw: view) AS d (day, orders_placed, orders_cancelled, revenue)
-        VALUES ((\(at)::timestamptz AT TIME ZONE 'UTC')::date, 0, 1,
-                -coalesce((SELECT total FROM \(unsafeRaw: orders) WHERE order_id = \(order.uuid) AND confirmed), 0))
+        SELECT (e.at AT TIME ZONE 'UTC')::date, 0, count(*), -coalesce(sum(o.total) FILTER (WHERE o.confirmed), 0)
+        FROM jsonb_to_recordset(\(rows)::jsonb) AS e(order_id uuid, at timestamptz)
+        LEFT JOIN \(unsafeRaw: orders) AS o ON o.order_id = e.order_id
+        GROUP BY 1
         ON CONFLICT (day) DO UPDATE
-        SET orders_cancelled = d.orders_cancelled + 1, revenue = d.revenue + excluded.revenue
+        SET orders_cancelled = d.orders_cancelled + excluded.orders_cancelled, revenue = d.revenue + excluded.revenue
         """
     }
 }

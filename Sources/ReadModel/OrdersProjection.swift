@@ -19,6 +19,7 @@ import ShopDomain
 ///
 /// An event for an order this projection has not seen changes nothing: a
 /// stream's first event is order.placed, and the log is applied in order.
+/// Statements are set-based; see `ProjectionBatch`.
 public struct OrdersProjection: ReadModelProjection {
     public static let name = "orders"
     public static let tableNames = ["orders_view", "orders_view_lines", "orders_status_counts", "orders_customer_names"]
@@ -45,162 +46,188 @@ public struct OrdersProjection: ReadModelProjection {
         try await ReadModelSchema.createTables(function: "orders_projection_create_tables", in: schema, on: connection)
     }
 
+    enum Kind: CaseIterable {
+        case customerNamed, placed, itemAdded, itemRemoved, shippingAddressChanged, statusChanged
+    }
+
     public func apply(_ events: [RecordedEvent], on connection: Connection) async throws {
-        var batch = ProjectionBatch(projection: name)
+        var batch = ProjectionBatch<Kind>(projection: name)
         for recorded in events {
+            let stream = recorded.stream
+            let version = JSONValue.int(recorded.streamVersion)
             switch try batch.decode(recorded) {
             case let .customer(customer, .registered(name, _, _)), let .customer(customer, .renamed(name, _)):
-                batch.add(customerNamed(customer, name), for: recorded)
-            case let .order(order, event):
-                batch.add(orderChanged(order, event, version: recorded.streamVersion), for: recorded)
+                batch.add(.customerNamed, on: stream, ["customer_id": .id(customer.uuid), "name": .string(name.value)],
+                          for: recorded)
+            case let .order(order, .placed(customer, placedLines, address, at)):
+                let lines: [JSONValue] = placedLines.enumerated().map { position, line in
+                    .object(["sku": .string(line.sku.value), "position": .int(position + 1),
+                             "quantity": .int(line.quantity), "unit_price": .money(line.unitPrice)])
+                }
+                batch.add(.placed, on: stream, Self.address(address).merging([
+                    "order_id": .id(order.uuid), "customer_id": .id(customer.uuid),
+                    "item_count": .int(placedLines.itemCount), "total_amount": .money(placedLines.totalAmount),
+                    "lines": .array(lines), "at": .time(at), "version": version,
+                ]) { $1 }, for: recorded)
+            case let .order(order, .itemAdded(line, at)):
+                batch.add(.itemAdded, on: stream, [
+                    "order_id": .id(order.uuid), "sku": .string(line.sku.value), "quantity": .int(line.quantity),
+                    "unit_price": .money(line.unitPrice), "at": .time(at), "version": version,
+                ], for: recorded)
+            case let .order(order, .itemRemoved(sku, at)):
+                batch.add(.itemRemoved, on: stream, [
+                    "order_id": .id(order.uuid), "sku": .string(sku.value), "at": .time(at), "version": version,
+                ], for: recorded)
+            case let .order(order, .shippingAddressChanged(address, at)):
+                batch.add(.shippingAddressChanged, on: stream, Self.address(address).merging([
+                    "order_id": .id(order.uuid), "at": .time(at), "version": version,
+                ]) { $1 }, for: recorded)
+            case let .order(order, .confirmed(at)):
+                batch.add(.statusChanged, on: stream, Self.status(order, .confirmed, at, version), for: recorded)
+            case let .order(order, .shipped(_, _, at)):
+                batch.add(.statusChanged, on: stream, Self.status(order, .shipped, at, version), for: recorded)
+            case let .order(order, .cancelled(_, at)):
+                batch.add(.statusChanged, on: stream, Self.status(order, .cancelled, at, version), for: recorded)
             }
         }
-        try await batch.run(on: connection)
-    }
-
-    /// Remembers the name and writes it into the customer's orders (none, at
-    /// registration, unless an order came first). Served by the customer index.
-    private func customerNamed(_ customer: CustomerID, _ name: PersonName) -> SQL {
-        """
-        WITH named AS (
-            INSERT INTO \(unsafeRaw: names) (customer_id, name) VALUES (\(customer.uuid), \(name.value))
-            ON CONFLICT (customer_id) DO UPDATE SET name = excluded.name
-        )
-        UPDATE \(unsafeRaw: view) SET customer_name = \(name.value)
-        WHERE customer_id = \(customer.uuid) AND customer_name <> \(name.value)
-        """
-    }
-
-    private func orderChanged(_ order: OrderID, _ event: Order.Event, version: Int) -> SQL {
-        switch event {
-        case let .placed(customer, placedLines, address, at):
-            placed(order, customer: customer, lines: placedLines, address: address, at: at, version: version)
-        case let .itemAdded(line, at):
-            itemAdded(order, line, at: at, version: version)
-        case let .itemRemoved(sku, at):
-            itemRemoved(order, sku, at: at, version: version)
-        case let .shippingAddressChanged(address, at):
-            """
-            UPDATE \(unsafeRaw: view)
-            SET ship_line1 = \(address.line1), ship_line2 = \(address.line2), ship_city = \(address.city),
-                ship_postal_code = \(address.postalCode), ship_country = \(address.country.value),
-                updated_at = \(at), version = \(version)
-            WHERE order_id = \(order.uuid)
-            """
-        case let .confirmed(at):
-            statusChanged(order, to: .confirmed, at: at, version: version)
-        case let .shipped(_, _, at):
-            statusChanged(order, to: .shipped, at: at, version: version)
-        case let .cancelled(_, at):
-            statusChanged(order, to: .cancelled, at: at, version: version)
+        try await batch.run(on: connection) { kind, rows in
+            switch kind {
+            case .customerNamed: customerNamed(rows)
+            case .placed: placed(rows)
+            case .itemAdded: itemAdded(rows)
+            case .itemRemoved: itemRemoved(rows)
+            case .shippingAddressChanged: shippingAddressChanged(rows)
+            case .statusChanged: statusChanged(rows)
+            }
         }
     }
 
-    /// Inserts the order and its lines, and counts it as pending; the name is
-    /// looked up in the same statement.
-    private func placed(_ order: OrderID, customer: CustomerID, lines placedLines: [OrderLine],
-                        address: ShippingAddress, at: Date, version: Int) -> SQL {
-        let itemCount = placedLines.reduce(0) { $0 + $1.quantity }
-        let total = placedLines.reduce(Money.zero) { $0 + $1.lineTotal }
-        return """
-            WITH placed_lines AS (
-                INSERT INTO \(unsafeRaw: lines) (order_id, sku, position, quantity, unit_price)
-                SELECT \(order.uuid)::uuid, line->>'sku', position::int, (line->>'quantity')::int,
-                       (line->>'unit_price')::bigint
-                FROM jsonb_array_elements(\(LinesJSON(placedLines).text)::jsonb) WITH ORDINALITY AS l(line, position)
-            ), counted AS (
-                UPDATE \(unsafeRaw: counts) SET orders = orders + 1 WHERE status = \(Order.Status.pending.rawValue)
-            )
-            INSERT INTO \(unsafeRaw: view) (order_id, customer_id, customer_name, status, item_count, total_amount,
-                ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, created_at, updated_at, version)
-            VALUES (\(order.uuid), \(customer.uuid),
-                coalesce((SELECT name FROM \(unsafeRaw: names) WHERE customer_id = \(customer.uuid)), ''),
-                \(Order.Status.pending.rawValue), \(itemCount), \(total.minorUnits),
-                \(address.line1), \(address.line2), \(address.city), \(address.postalCode), \(address.country.value),
-                \(at), \(at), \(version))
-            """
+    private static func address(_ address: ShippingAddress) -> [String: JSONValue] {
+        ["ship_line1": .string(address.line1), "ship_line2": .text(address.line2), "ship_city": .string(address.city),
+         "ship_postal_code": .string(address.postalCode), "ship_country": .string(address.country.value)]
+    }
+
+    private static func status(_ order: OrderID, _ status: Order.Status, _ at: Date, _ version: JSONValue)
+        -> [String: JSONValue] {
+        ["order_id": .id(order.uuid), "status": .string(status.rawValue), "at": .time(at), "version": version]
+    }
+
+    /// Remembers each name and writes it into the customer's orders (none, at
+    /// registration, unless an order came first), through the customer index.
+    private func customerNamed(_ rows: String) -> SQL {
+        """
+        WITH e AS (
+            SELECT * FROM jsonb_to_recordset(\(rows)::jsonb) AS e(customer_id uuid, name text)
+        ), named AS (
+            INSERT INTO \(unsafeRaw: names) (customer_id, name) SELECT customer_id, name FROM e
+            ON CONFLICT (customer_id) DO UPDATE SET name = excluded.name
+        )
+        UPDATE \(unsafeRaw: view) AS v SET customer_name = e.name
+        FROM e WHERE v.customer_id = e.customer_id AND v.customer_name <> e.name
+        """
+    }
+
+    /// Inserts the orders and their lines, taking each customer's name as
+    /// known now, and counts them as pending.
+    private func placed(_ rows: String) -> SQL {
+        """
+        WITH e AS (
+            SELECT * FROM jsonb_to_recordset(\(rows)::jsonb) AS e(
+                order_id uuid, customer_id uuid, item_count int, total_amount bigint, ship_line1 text, ship_line2 text,
+                ship_city text, ship_postal_code text, ship_country text, at timestamptz, version int, lines jsonb)
+        ), placed_lines AS (
+            INSERT INTO \(unsafeRaw: lines) (order_id, sku, position, quantity, unit_price)
+            SELECT e.order_id, l.sku, l.position, l.quantity, l.unit_price
+            FROM e, jsonb_to_recordset(e.lines) AS l(sku text, position int, quantity int, unit_price bigint)
+        ), counted AS (
+            INSERT INTO \(unsafeRaw: counts) AS c (status, orders)
+            SELECT \(Order.Status.pending.rawValue), count(*) FROM e
+            ON CONFLICT (status) DO UPDATE SET orders = c.orders + excluded.orders
+        )
+        INSERT INTO \(unsafeRaw: view) (order_id, customer_id, customer_name, status, item_count, total_amount,
+            ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, created_at, updated_at, version)
+        SELECT e.order_id, e.customer_id, coalesce(n.name, ''), \(Order.Status.pending.rawValue), e.item_count,
+               e.total_amount, e.ship_line1, e.ship_line2, e.ship_city, e.ship_postal_code, e.ship_country,
+               e.at, e.at, e.version
+        FROM e LEFT JOIN \(unsafeRaw: names) AS n ON n.customer_id = e.customer_id
+        """
     }
 
     /// Merges into the line of the same sku (same price, the decider made
-    /// sure) or appends a line after the last one.
-    private func itemAdded(_ order: OrderID, _ line: OrderLine, at: Date, version: Int) -> SQL {
+    /// sure) or appends a line after the order's last one.
+    private func itemAdded(_ rows: String) -> SQL {
         """
-        WITH added AS (
+        WITH e AS (
+            SELECT * FROM jsonb_to_recordset(\(rows)::jsonb) AS e(
+                order_id uuid, sku text, quantity int, unit_price bigint, at timestamptz, version int)
+        ), added AS (
             INSERT INTO \(unsafeRaw: lines) AS l (order_id, sku, position, quantity, unit_price)
-            VALUES (\(order.uuid), \(line.sku.value),
-                (SELECT coalesce(max(position), 0) + 1 FROM \(unsafeRaw: lines) WHERE order_id = \(order.uuid)),
-                \(line.quantity), \(line.unitPrice.minorUnits))
+            SELECT e.order_id, e.sku,
+                   coalesce((SELECT max(position) FROM \(unsafeRaw: lines) WHERE order_id = e.order_id), 0) + 1,
+                   e.quantity, e.unit_price
+            FROM e
             ON CONFLICT (order_id, sku) DO UPDATE SET quantity = l.quantity + excluded.quantity
         )
-        UPDATE \(unsafeRaw: view)
-        SET item_count = item_count + \(line.quantity), total_amount = total_amount + \(line.lineTotal.minorUnits),
-            updated_at = \(at), version = \(version)
-        WHERE order_id = \(order.uuid)
+        UPDATE \(unsafeRaw: view) AS v
+        SET item_count = v.item_count + e.quantity, total_amount = v.total_amount + e.quantity * e.unit_price,
+            updated_at = e.at, version = e.version
+        FROM e WHERE v.order_id = e.order_id
         """
     }
 
-    /// Deletes the line and takes what it held off the order's counts.
-    private func itemRemoved(_ order: OrderID, _ sku: Sku, at: Date, version: Int) -> SQL {
+    /// Deletes each line and takes what it held off its order's counts.
+    private func itemRemoved(_ rows: String) -> SQL {
         """
-        WITH removed AS (
-            DELETE FROM \(unsafeRaw: lines) WHERE order_id = \(order.uuid) AND sku = \(sku.value)
-            RETURNING quantity, unit_price
+        WITH e AS (
+            SELECT * FROM jsonb_to_recordset(\(rows)::jsonb) AS e(order_id uuid, sku text, at timestamptz, version int)
+        ), removed AS (
+            DELETE FROM \(unsafeRaw: lines) AS l USING e WHERE l.order_id = e.order_id AND l.sku = e.sku
+            RETURNING l.order_id, l.quantity, l.unit_price
         )
-        UPDATE \(unsafeRaw: view)
-        SET item_count = item_count - coalesce((SELECT sum(quantity) FROM removed), 0),
-            total_amount = total_amount - coalesce((SELECT sum(quantity * unit_price) FROM removed), 0),
-            updated_at = \(at), version = \(version)
-        WHERE order_id = \(order.uuid)
+        UPDATE \(unsafeRaw: view) AS v
+        SET item_count = v.item_count - coalesce(r.quantity, 0),
+            total_amount = v.total_amount - coalesce(r.quantity * r.unit_price, 0),
+            updated_at = e.at, version = e.version
+        FROM e LEFT JOIN removed AS r ON r.order_id = e.order_id
+        WHERE v.order_id = e.order_id
         """
     }
 
-    /// Sets the status and moves the order from its old status's count to
-    /// the new one's (a cancellation may come from pending or confirmed).
-    private func statusChanged(_ order: OrderID, to status: Order.Status, at: Date, version: Int) -> SQL {
+    private func shippingAddressChanged(_ rows: String) -> SQL {
         """
-        WITH old AS (
-            SELECT status FROM \(unsafeRaw: view) WHERE order_id = \(order.uuid)
+        UPDATE \(unsafeRaw: view) AS v
+        SET ship_line1 = e.ship_line1, ship_line2 = e.ship_line2, ship_city = e.ship_city,
+            ship_postal_code = e.ship_postal_code, ship_country = e.ship_country, updated_at = e.at, version = e.version
+        FROM jsonb_to_recordset(\(rows)::jsonb) AS e(
+            order_id uuid, ship_line1 text, ship_line2 text, ship_city text, ship_postal_code text, ship_country text,
+            at timestamptz, version int)
+        WHERE v.order_id = e.order_id
+        """
+    }
+
+    /// Sets each status and moves the orders between the status counts (a
+    /// cancellation may come from pending or confirmed: the old status is
+    /// read in the same statement).
+    private func statusChanged(_ rows: String) -> SQL {
+        """
+        WITH e AS (
+            SELECT * FROM jsonb_to_recordset(\(rows)::jsonb) AS e(order_id uuid, status text, at timestamptz, version int)
+        ), moved AS (
+            SELECT v.status AS old_status, e.status AS new_status
+            FROM \(unsafeRaw: view) AS v JOIN e ON v.order_id = e.order_id
+            WHERE v.status <> e.status
         ), changed AS (
-            UPDATE \(unsafeRaw: view) SET status = \(status.rawValue), updated_at = \(at), version = \(version)
-            WHERE order_id = \(order.uuid)
+            UPDATE \(unsafeRaw: view) AS v SET status = e.status, updated_at = e.at, version = e.version
+            FROM e WHERE v.order_id = e.order_id
         )
-        UPDATE \(unsafeRaw: counts) AS c
-        SET orders = c.orders + CASE WHEN c.status = old.status THEN -1 ELSE 1 END
-        FROM old
-        WHERE c.status IN (old.status, \(status.rawValue)) AND old.status <> \(status.rawValue)
+        INSERT INTO \(unsafeRaw: counts) AS c (status, orders)
+        SELECT status, sum(delta) FROM (
+            SELECT old_status AS status, -1 AS delta FROM moved
+            UNION ALL
+            SELECT new_status, 1 FROM moved
+        ) AS m
+        GROUP BY status
+        ON CONFLICT (status) DO UPDATE SET orders = c.orders + excluded.orders
         """
     }
-}
-
-/// Order lines as one JSON parameter, `[{"sku", "quantity", "unit_price"}]`
-/// with prices in minor units, unpacked by `jsonb_array_elements`: one
-/// statement inserts all lines of an order.
-struct LinesJSON {
-    let text: String
-
-    init(_ lines: [OrderLine]) {
-        var text = "["
-        for (index, line) in lines.enumerated() {
-            if index > 0 { text += "," }
-            text += #"{"sku":\#(JSONString(line.sku.value)),"quantity":\#(line.quantity),"unit_price":\#(line.unitPrice.minorUnits)}"#
-        }
-        self.text = text + "]"
-    }
-}
-
-/// `text` as a JSON string literal. Skus cannot hold characters that need
-/// escaping today; this does not rely on it.
-func JSONString(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: result.unicodeScalars.append(scalar)
-        }
-    }
-    return result + "\""
 }

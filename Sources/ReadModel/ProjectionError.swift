@@ -2,7 +2,8 @@ import EventSourcing
 
 /// An event a projection could not apply: its data could not be decoded, or
 /// a statement for it failed. Names the event, so the projector can stop at
-/// it and show where and why.
+/// it and show where and why. (A lost connection is not this error: `apply`
+/// throws that `PostgresError` unwrapped.)
 public struct ProjectionError: Error, CustomStringConvertible {
     public var projection: String
     public var position: LogPosition

@@ -150,8 +150,8 @@ public struct ShopQueries: Sendable {
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let total = switch (customerID, status) {
-        case (nil, nil): "SELECT sum(orders)::bigint AS n FROM \(orderCounts)"
-        case (nil, _?): "SELECT orders AS n FROM \(orderCounts) \(filter)"
+        case (nil, nil): "SELECT coalesce(sum(orders), 0)::bigint AS n FROM \(orderCounts)"
+        case (nil, _?): "SELECT coalesce((SELECT orders FROM \(orderCounts) \(filter)), 0) AS n"
         case (_?, _): "SELECT count(*) AS n FROM \(ordersView) \(filter)"
         }
         let (limit, offset) = Page<OrderSummary>.window(page: page, pageSize: pageSize)
@@ -177,7 +177,7 @@ public struct ShopQueries: Sendable {
         let (limit, offset) = Page<CustomerView>.window(page: page, pageSize: pageSize)
         return """
             SELECT total.n AS total, p.*
-            FROM (SELECT customers AS n FROM \(unsafeRaw: customerCount)) AS total
+            FROM (SELECT coalesce((SELECT customers FROM \(unsafeRaw: customerCount)), 0) AS n) AS total
             LEFT JOIN (
                 SELECT \(unsafeRaw: Self.customerColumns) FROM \(unsafeRaw: customersView)
                 ORDER BY name, customer_id

@@ -129,19 +129,19 @@ struct OrdersProjectionTests {
             try await project(log.events, on: connection)
 
             let mark = log.events.count
-            log.append(.renamed(name: "Ada King", at: time("2026-11-25T09:00:00.000Z")), to: ada)
+            log.append(.renamed(name: #"Ada "Countess" King \ 🙂"#, at: time("2026-11-25T09:00:00.000Z")), to: ada)
             try await project(log.since(mark), on: connection)
 
             let page = try await queries.orders(customerID: ada, status: nil, page: 1, pageSize: 100, on: connection)
             #expect(page.total == 100)
             #expect(page.items.count == 100)
-            #expect(page.items.allSatisfy { $0.customerName == "Ada King" })
+            #expect(page.items.allSatisfy { $0.customerName == #"Ada "Countess" King \ 🙂"# })
             // The rename is not an order event: versions and times stay.
             #expect(page.items.allSatisfy { $0.createdAt == $0.updatedAt })
             let bobs = try await queries.orders(customerID: bob, status: nil, page: 1, pageSize: 10, on: connection)
             #expect(bobs.items.map(\.customerName) == ["Bob"])
             let one = try #require(try await queries.order(id: Fixture.order(7), on: connection))
-            #expect(one.customerName == "Ada King")
+            #expect(one.customerName == #"Ada "Countess" King \ 🙂"#)
             #expect(one.version == 1)
         }
     }

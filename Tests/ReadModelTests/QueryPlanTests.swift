@@ -39,8 +39,8 @@ struct QueryPlanTests {
             SELECT date '2010-01-01' + g, 100, 3, 123456 FROM generate_series(0, \(rows - 1)) AS g;
             """)
         try await connection.execute(unsafeScript: """
-            UPDATE orders_status_counts AS c SET orders = (SELECT count(*) FROM orders_view v WHERE v.status = c.status);
-            UPDATE customers_count SET customers = (SELECT count(*) FROM customers_view);
+            INSERT INTO orders_status_counts SELECT status, count(*) FROM orders_view GROUP BY status;
+            INSERT INTO customers_count (customers) SELECT count(*) FROM customers_view;
             """)
         try await connection.execute(unsafeScript: "VACUUM ANALYZE")
     }

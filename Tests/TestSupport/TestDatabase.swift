@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LibPQ
 import PostgresEventStore
 
@@ -46,7 +49,14 @@ public struct TestDatabase: Sendable {
     public let name: String
     public let conninfo: String
 
-    static let templateName = "chronicle_template"
+    /// Names carry the test process's pid, so several test runs can share a
+    /// server: each cleans up only after runs whose process is gone.
+    static let processTag = "\(getpid())"
+    static let templateName = "tpl_\(processTag)"
+
+    static func newName() -> String {
+        "t_\(processTag)_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+    }
     private static let template = TemplateOnce()
 
     /// Runs `body` with a fresh, migrated database.
@@ -59,7 +69,7 @@ public struct TestDatabase: Sendable {
     /// next test run drops it with the other leftovers.
     public static func createMigrated() async throws -> TestDatabase {
         try await template.ensure()
-        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let name = newName()
         let admin = try await Connection.connect(TestEnvironment.serverURL)
         try await admin.execute(unsafeScript: "CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE \(quoteIdentifier(templateName)) STRATEGY FILE_COPY")
         await admin.close()
@@ -74,7 +84,7 @@ public struct TestDatabase: Sendable {
     }
 
     private static func withDatabase<T>(from template: String, _ body: (TestDatabase) async throws -> T) async throws -> T {
-        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let name = newName()
         let admin = try await Connection.connect(TestEnvironment.serverURL)
         try await admin.execute(unsafeScript: "CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE \(quoteIdentifier(template)) STRATEGY FILE_COPY")
         let database = TestDatabase(name: name,
@@ -113,8 +123,8 @@ public struct TestDatabase: Sendable {
     }
 }
 
-/// Builds the migrated template once per test process. Leftover test
-/// databases of an earlier, interrupted run are dropped first.
+/// Builds the migrated template once per test process. Leftover databases
+/// of earlier runs whose process has ended are dropped first.
 private actor TemplateOnce {
     private var task: Task<Void, Error>?
 
@@ -123,8 +133,11 @@ private actor TemplateOnce {
             task = Task {
                 let admin = try await Connection.connect(TestEnvironment.serverURL)
                 defer { Task { await admin.close() } }
-                for row in try await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 't\\_%'") {
+                for row in try await admin.query(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 't\\_%' OR datname LIKE 'tpl\\_%'") {
                     let stale = try row.decode(String.self, at: 0)
+                    let parts = stale.split(separator: "_")
+                    guard parts.count >= 2, let pid = Int32(parts[1]), kill(pid, 0) != 0, errno == ESRCH else { continue }
                     try await admin.execute(unsafeScript: "DROP DATABASE IF EXISTS \(quoteIdentifier(stale)) WITH (FORCE)")
                 }
                 let template = quoteIdentifier(TestDatabase.templateName)

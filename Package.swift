@@ -51,15 +51,18 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "QueryService", dependencies: [
-            "HTTPCommon", "ReadModel", "LibPQ",
+            "HTTPCommon", "EventSourcing", "ShopDomain", "ReadModel", "PostgresEventStore", "LibPQ",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "ProjectorService", dependencies: [
             "HTTPCommon", "EventSourcing", "ShopDomain", "ReadModel", "PostgresEventStore", "LibPQ",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "AdminCLI", dependencies: [
-            "HTTPCommon", "PostgresEventStore", "ReadModel", "LibPQ",
+            "HTTPCommon", "EventSourcing", "PostgresEventStore", "ReadModel", "LibPQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // executables: parse arguments, build, run

@@ -3,13 +3,14 @@ import Foundation
 import HTTPCommon
 import LibPQ
 import PostgresEventStore
+import ReadModel
 
 /// `chronicle-admin`: operator commands.
 public struct AdminCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "chronicle-admin",
         abstract: "Operate a Chronicle database.",
-        subcommands: [Migrate.self])
+        subcommands: [Migrate.self, Projections.self])
 
     public init() {}
 }

@@ -17,11 +17,11 @@ extension HTTPField.Name {
 /// `StoredResponse` first, so an `Idempotency-Key` can keep it verbatim.
 public struct CommandController: Sendable {
     let bus: CommandBus<CommandContext, CommandReply>
-    let store: any EventStore
+    let store: PostgresEventStore
     let idempotency: IdempotencyStore
     let clock: @Sendable () -> Date
 
-    public init(store: any EventStore, idempotency: IdempotencyStore, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: PostgresEventStore, idempotency: IdempotencyStore, clock: @escaping @Sendable () -> Date = Date.init) {
         self.bus = ShopCommandHandlers.makeBus()
         self.store = store
         self.idempotency = idempotency
@@ -118,7 +118,8 @@ public struct CommandController: Sendable {
                     detail: "This Idempotency-Key was first used with another method, path or body.")
             }
         } else {
-            stored = try await respond(store)
+            // One connection for the command's reads and its append.
+            stored = try await store.pool.withConnection { try await respond(store.bound(to: $0)) }
         }
         return stored.response
     }

@@ -8,7 +8,7 @@ struct IdempotencyHousekeeping: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let purged = try await store.purge()
                 if purged > 0 { logger.info("purged expired idempotency keys", metadata: ["count": "\(purged)"]) }

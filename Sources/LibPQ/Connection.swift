@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import Synchronization
 
 /// One PostgreSQL connection. It owns the `PGconn` and the thread that every
 /// libpq call for it runs on; callers `await` and never block. The pool lends
@@ -9,8 +10,12 @@ public final class Connection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var prepared: [String: String] = [:]
     private let thread: ConnectionThread
-    /// When the connection was last handed back to a pool (for idle checks).
-    var idleSince = ContinuousClock.now
+    /// Set by the connection's thread when libpq reports the connection bad;
+    /// read by the pool without a thread hop.
+    private let broken = Atomic(false)
+    /// Set by the pool when it lends an idle connection: the next call first
+    /// checks that the server has not closed it meanwhile (a restart).
+    private let verifyBeforeNextUse = Atomic(false)
 
     /// Statements are prepared once per connection and reused (the plan cache
     /// keeps them valid across DDL). Beyond this many distinct texts, further
@@ -107,31 +112,35 @@ public final class Connection: @unchecked Sendable {
 
     // MARK: Health
 
-    /// False when the server closed the connection or the socket reports
-    /// data an idle connection should not have (e.g. the FATAL message sent
-    /// at server shutdown). Checked before a pool lends an idle connection,
-    /// so a restart of PostgreSQL costs no failed request.
-    func isUsable() async -> Bool {
-        (try? await thread.run { [self] () -> Bool in
-            guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
-            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
-            // An idle session is sent nothing in normal operation; readable
-            // means an error (shutdown), EOF, or a rare notice. Treat all as
-            // unusable: a spare reconnect is cheaper than a failed request.
-            return poll(&descriptor, 1, 0) == 0 && PQtransactionStatus(handle) == PQTRANS_IDLE
-        }) ?? false
-    }
-
     /// True once libpq has seen the connection fail.
-    func isBroken() async -> Bool {
-        (try? await thread.run { [self] in handle.map { PQstatus($0) != CONNECTION_OK } ?? true }) ?? true
-    }
+    var isBroken: Bool { broken.load(ordering: .relaxed) }
+
+    /// Asks the next call to check the connection before sending anything.
+    func verifyBeforeUse() { verifyBeforeNextUse.store(true, ordering: .relaxed) }
 
     // MARK: On the connection's thread only
 
     private func liveHandle() throws -> OpaquePointer {
         guard let handle else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        if verifyBeforeNextUse.exchange(false, ordering: .relaxed), !isIdleAndOpen(handle) {
+            broken.store(true, ordering: .relaxed)
+            throw PostgresError(kind: .staleConnection, message: "the server closed this idle connection")
+        }
         return handle
+    }
+
+    /// An idle session is sent nothing in normal operation; a readable
+    /// socket means an error (the FATAL message of a shutdown), EOF, or a
+    /// rare notice. All count as unusable: a spare reconnect is cheaper than
+    /// a failed request.
+    private func isIdleAndOpen(_ handle: OpaquePointer) -> Bool {
+        guard PQstatus(handle) == CONNECTION_OK, PQtransactionStatus(handle) == PQTRANS_IDLE else { return false }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 0
+    }
+
+    private func noteStatus(_ conn: OpaquePointer) {
+        if PQstatus(conn) != CONNECTION_OK { broken.store(true, ordering: .relaxed) }
     }
 
     private func validate(_ sql: SQL) throws {
@@ -169,7 +178,10 @@ public final class Connection: @unchecked Sendable {
     private func runPipeline(_ statements: [SQL]) throws -> [Result<QueryResult, PostgresError>] {
         let conn = try liveHandle()
         guard PQenterPipelineMode(conn) == 1 else { throw PostgresError.connectionFailure(conn) }
-        defer { PQexitPipelineMode(conn) }
+        defer {
+            PQexitPipelineMode(conn)
+            noteStatus(conn)
+        }
         for statement in statements {
             let sent = try withParameters(statement.bindings) { values in
                 PQsendQueryParams(conn, statement.text, Int32(values.count), nil, values, nil, nil, 0)
@@ -205,6 +217,7 @@ public final class Connection: @unchecked Sendable {
     }
 
     private func checked(_ result: OpaquePointer?, _ conn: OpaquePointer) throws -> QueryResult {
+        noteStatus(conn)
         guard let result else { throw PostgresError.connectionFailure(conn) }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:

@@ -52,16 +52,24 @@ public final class ConnectionPool: Service, Sendable {
 
     // MARK: Lending
 
-    /// Lends a connection to `body` and takes it back afterwards.
+    /// Lends a connection to `body` and takes it back afterwards. If the
+    /// connection proves stale before `body` sent anything on it (the server
+    /// restarted while it sat idle), `body` runs again on a fresh one.
     public func withConnection<T>(_ body: (Connection) async throws -> T) async throws -> T {
-        let connection = try await acquire()
-        do {
-            let value = try await body(connection)
-            await release(connection)
-            return value
-        } catch {
-            await release(connection)
-            throw error
+        var attempts = 0
+        while true {
+            let connection = try await acquire()
+            do {
+                let value = try await body(connection)
+                await release(connection)
+                return value
+            } catch let error as PostgresError where error.kind == .staleConnection && attempts <= configuration.maxConnections {
+                await release(connection)
+                attempts += 1
+            } catch {
+                await release(connection)
+                throw error
+            }
         }
     }
 
@@ -103,15 +111,14 @@ public final class ConnectionPool: Service, Sendable {
             case .fail(let error):
                 throw error
             case .check(let connection):
-                if await connection.isUsable() { return connection }
-                await discard(connection)
+                connection.verifyBeforeUse()
+                return connection
             case .open:
                 return try await openConnection()
             case .wait(let id):
                 switch try await waitForGrant(id: id) {
                 case .connection(let connection):
-                    if await connection.isUsable() { return connection }
-                    await discard(connection)
+                    return connection
                 case .slot:
                     return try await openConnection()
                 }
@@ -162,11 +169,10 @@ public final class ConnectionPool: Service, Sendable {
     }
 
     func release(_ connection: Connection) async {
-        if await connection.isBroken() {
+        if connection.isBroken {
             await discard(connection)
             return
         }
-        connection.idleSince = .now
         let handedTo = state.withLock { state -> CheckedContinuation<Grant, Error>? in
             if state.closed { return nil }
             if !state.waiters.isEmpty { return state.waiters.removeFirst().continuation }

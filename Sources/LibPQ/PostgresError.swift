@@ -8,6 +8,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case server
         /// The connection could not be made or was lost.
         case connection
+        /// A pooled idle connection turned out closed before anything was
+        /// sent on it; the pool retries on a fresh one.
+        case staleConnection
         /// No pooled connection became free within the acquire timeout.
         case poolTimeout
         /// The pool is shut down.
@@ -61,7 +64,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// The server could not be reached, went away, or is shutting down: the
     /// operation may succeed on a new connection later.
     public var isConnectionFailure: Bool {
-        if kind == .connection || kind == .poolTimeout { return true }
+        if kind == .connection || kind == .staleConnection || kind == .poolTimeout { return true }
         // Class 08 (connection exception), 57P01–57P03 (admin shutdown, crash
         // shutdown, cannot connect now).
         guard let sqlState else { return false }

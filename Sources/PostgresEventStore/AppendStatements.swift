@@ -52,10 +52,17 @@ enum AppendStatements {
             SELECT \(stream.id), \(stream.type), base.version + e.ordinal, e.type, e.schema_version, e.data, \(metadataJSON)::jsonb
             FROM base, (VALUES
             """)
+        // The VALUES rows, built in one pass (placeholders continue after
+        // the bindings above; every value is still a bound parameter).
+        var rows = ""
+        var bindings: [PostgresBinding] = []
         for (index, event) in events.enumerated() {
-            sql.append(index == 0 ? "" : ", ")
-            sql.append("(\(index + 1)::int, \(event.type)::text, \(event.schemaVersion)::int, \(JSONText(bytes: event.data))::jsonb)")
+            let first = sql.bindings.count + bindings.count + 1
+            rows += "\(index == 0 ? "" : ", ")($\(first)::int, $\(first + 1)::text, $\(first + 2)::int, $\(first + 3)::jsonb)"
+            bindings += [PostgresBinding(index + 1), PostgresBinding(event.type), PostgresBinding(event.schemaVersion),
+                         PostgresBinding(JSONText(bytes: event.data))]
         }
+        sql = SQL(unsafeRaw: sql.text + rows, bindings: sql.bindings + bindings)
         sql.append(") AS e (ordinal, type, schema_version, data) ORDER BY e.ordinal")
         sql.append(" RETURNING global_position, transaction_id, stream_version")
         return sql

@@ -12,14 +12,34 @@ import LibPQ
 public struct PostgresEventStore: EventStore {
     public let pool: ConnectionPool
     public let onCommit: @Sendable () -> Void
+    /// When set, every call uses this connection instead of borrowing one
+    /// per call: a command's reads and its append then cost one checkout.
+    private let connection: Connection?
 
     public init(pool: ConnectionPool, onCommit: @escaping @Sendable () -> Void = {}) {
         self.pool = pool
         self.onCommit = onCommit
+        self.connection = nil
+    }
+
+    private init(pool: ConnectionPool, onCommit: @escaping @Sendable () -> Void, connection: Connection) {
+        self.pool = pool
+        self.onCommit = onCommit
+        self.connection = connection
+    }
+
+    /// This store on one connection the caller has borrowed from `pool`.
+    public func bound(to connection: Connection) -> PostgresEventStore {
+        PostgresEventStore(pool: pool, onCommit: onCommit, connection: connection)
+    }
+
+    private func withConnection<T>(_ body: (Connection) async throws -> T) async throws -> T {
+        if let connection { return try await body(connection) }
+        return try await pool.withConnection(body)
     }
 
     public func readStream(_ stream: StreamName) async throws -> [RecordedEvent] {
-        try await pool.withConnection { try await ReadStreamStatement.run(stream, on: $0) }
+        try await withConnection { try await ReadStreamStatement.run(stream, on: $0) }
     }
 
     public func append(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
@@ -27,7 +47,7 @@ public struct PostgresEventStore: EventStore {
         guard !events.isEmpty else { throw EmptyAppend() }
         let statements = try AppendStatements.statements(events, to: stream, expecting: expected,
                                                          metadata: metadata, claims: claims)
-        let result = try await pool.withConnection { connection -> AppendResult in
+        let result = try await withConnection { connection -> AppendResult in
             let outcomes = try await connection.pipeline(["BEGIN"] + statements + ["COMMIT"])
             if let failure = try await Self.failure(outcomes, stream, expected, claims, connection) { throw failure }
             return try AppendStatements.result(of: outcomes[outcomes.count - 2].get())
@@ -47,7 +67,7 @@ public struct PostgresEventStore: EventStore {
     }
 
     public func readAll(after position: LogPosition, limit: Int) async throws -> [RecordedEvent] {
-        try await pool.withConnection { try await EventLog.read(after: position, limit: limit, on: $0) }
+        try await withConnection { try await EventLog.read(after: position, limit: limit, on: $0) }
     }
 }
 

@@ -108,10 +108,11 @@ final class ProjectionRunner: Sendable {
     private func acquireLease() async -> Connection? {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let connection = try await Connection.connect(conninfo)
+                // Named, so operators (and `chronicle-admin projections`) see who holds the lease.
+                let connection = try await Connection.connect(
+                    ConnectionString.overriding(conninfo, with: ["application_name": ProjectionLease.holderName]))
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                    let locked = try await connection.query(
-                        "SELECT pg_try_advisory_lock(hashtextextended(\("chronicle.projection." + projection.name), 0))")
+                    let locked = try await connection.query(ProjectionLease.tryAcquire(projection.name))
                     if try locked[0].decode(Bool.self, at: 0) { return connection }
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.leaseRetry) }
                 }

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Turns a PostgreSQL csvlog captured with log_statement=all during a
+projector run into one psql script per projection, replaying the statements
+the projector sent, with the same parameters, in the same order: each batch's
+read of the log, and its transaction (read-table writes + checkpoint
+compare-and-set). Parameters are inlined as literals.
+
+A transaction belongs to the projection its checkpoint UPDATE names; a log
+read belongs to the projection whose checkpoint it read from.
+
+usage: replay_from_csvlog.py LOG.csv OUTDIR --database NAME
+Writes OUTDIR/<projection>.sql.
+"""
+import csv
+import os
+import re
+import sys
+
+csv.field_size_limit(sys.maxsize)
+log_path, out_dir = sys.argv[1], sys.argv[2]
+database = sys.argv[sys.argv.index("--database") + 1] if "--database" in sys.argv else None
+skip_apps = [sys.argv[i + 1] for i, a in enumerate(sys.argv) if a == "--skip-app"]
+
+# csvlog columns (PostgreSQL 15): 0 time, 1 user, 2 database, 3 pid, ...,
+# 11 error severity, 12 sqlstate, 13 message, 14 detail, ..., 22 application_name
+EXECUTE = re.compile(r"^execute (?P<name>[^:]+): (?P<sql>.*)$", re.S)
+STATEMENT = re.compile(r"^statement: (?P<sql>.*)$", re.S)
+PARAMETERS = re.compile(r"^parameters: (?P<list>.*)$", re.S | re.I)
+ONE_PARAMETER = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')", re.S)
+
+def literal_parameters(detail):
+    if not detail:
+        return {}
+    match = PARAMETERS.match(detail)
+    if not match:
+        return {}
+    return {int(n): value for n, value in ONE_PARAMETER.findall(match.group("list"))}
+
+def inline(sql, params):
+    # Replace $n from the highest number down so $1 does not eat $10.
+    for n in sorted(params, reverse=True):
+        sql = re.sub(r"\$%d(?!\d)" % n, params[n].replace("\\", "\\\\"), sql)
+    return sql
+
+current = {}       # pid -> statements of the open transaction
+reads = {}         # (xid, pos) -> [read statements not yet assigned]
+scripts = {}       # projection -> statements
+CHECKPOINT = re.compile(r"UPDATE projection_checkpoints\s+SET transaction_id", re.S)
+READ = re.compile(r"FROM events\s+WHERE \(transaction_id, global_position\) >", re.S)
+
+with open(log_path, newline="") as handle:
+    for row in csv.reader(handle):
+        if len(row) < 23 or row[11] != "LOG" or (database and row[2] != database):
+            continue
+        pid, message, detail = row[3], row[13], row[14]
+        match = EXECUTE.match(message) or STATEMENT.match(message)
+        if not match:
+            continue
+        sql = match.group("sql").strip().rstrip(";")
+        params = literal_parameters(detail)
+        text = inline(sql, params) + ";"
+        upper = sql.upper()
+        if upper == "BEGIN" or upper.startswith("BEGIN "):
+            current[pid] = [text]
+        elif pid in current:
+            current[pid].append(text)
+            if CHECKPOINT.search(sql):
+                # params: new xid, new pos, name, old xid, old pos
+                name = params[3].strip("'")
+                old = (params[4].strip("'"), params[5].strip("'"))
+                current[pid].append("__CHECKPOINT__ %s %s %s" % (name, old[0], old[1]))
+            if upper in ("COMMIT", "ROLLBACK"):
+                statements = current.pop(pid)
+                marker = next((s for s in statements if s.startswith("__CHECKPOINT__")), None)
+                if marker is None:
+                    continue
+                _, name, xid, pos = marker.split()
+                pending = reads.get((xid, pos), [])
+                if pending:
+                    scripts.setdefault(name, []).append(pending.pop(0))
+                scripts.setdefault(name, []).extend(s for s in statements if not s.startswith("__CHECKPOINT__"))
+        elif READ.search(sql):
+            reads.setdefault((params[1].strip("'"), params[2].strip("'")), []).append(text)
+
+os.makedirs(out_dir, exist_ok=True)
+for name, lines in scripts.items():
+    with open(os.path.join(out_dir, name + ".sql"), "w") as out:
+        out.write("\\set ON_ERROR_STOP on\n" + "\n".join(lines) + "\n")
+print("; ".join("%s: %d statements" % (n, len(l)) for n, l in sorted(scripts.items())))

@@ -10,7 +10,7 @@ public struct AdminCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "chronicle-admin",
         abstract: "Operate a Chronicle database.",
-        subcommands: [Migrate.self, Projections.self])
+        subcommands: [Migrate.self, Projections.self, RebuildProjection.self])
 
     public init() {}
 }

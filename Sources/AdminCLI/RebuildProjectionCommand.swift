@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import LibPQ
+import ReadModel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension AdminCommand {
+    /// `chronicle-admin rebuild-projection NAME` (or `--all`).
+    public struct RebuildProjection: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "rebuild-projection",
+            abstract: "Rebuild a projection from the first event with zero downtime.",
+            discussion: """
+                Builds new tables beside the live ones while the services keep answering from the old \
+                ones, then swaps them in one transaction. Ctrl-C leaves the live projection untouched; \
+                running the command again resumes.
+                """)
+
+        @OptionGroup var options: AdminOptions
+
+        @Argument(help: "The projection to rebuild: \(ShopProjections.names.joined(separator: ", ")).")
+        var name: String?
+
+        @Flag(help: "Rebuild every projection, one after the other.")
+        var all = false
+
+        @Option(name: .customLong("batch-size"), help: "Events per transaction (default 1000).")
+        var batchSize = 1000
+
+        public init() {}
+
+        public func validate() throws {
+            if all == (name != nil) { throw ValidationError("name one projection, or pass --all") }
+            if let name, !ShopProjections.names.contains(name) {
+                throw ValidationError(
+                    "unknown projection '\(name)'; known: \(ShopProjections.names.joined(separator: ", "))")
+            }
+            guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1–10000") }
+        }
+
+        public func run() async throws {
+            let connection = try await options.connect()
+            let display = ProgressDisplay(terminal: isatty(STDOUT_FILENO) == 1)
+            for projection in all ? ShopProjections.names : [name!] {
+                do {
+                    try await ProjectionRebuild(projection: projection, connection: connection, batchSize: batchSize,
+                                                report: display.show).run()
+                } catch let error as PostgresError where error.sqlState == PostgresError.Code.undefinedTable {
+                    throw AdminFailure("the database has no Chronicle schema yet; run `chronicle-admin migrate`")
+                } catch let error as PostgresError {
+                    throw AdminFailure("rebuild of '\(projection)' failed: \(error)")
+                }
+            }
+            await connection.close()
+        }
+    }
+}
+
+/// A progress bar on a terminal; plain lines (at most one every 2 s) otherwise.
+final class ProgressDisplay: @unchecked Sendable {
+    let terminal: Bool
+    private var lastLine = ContinuousClock.now - .seconds(10)
+
+    init(terminal: Bool) { self.terminal = terminal }
+
+    func show(_ progress: RebuildProgress) {
+        let counts = "\(progress.done)/\(progress.total) events"
+        let rate = "\(Int(progress.eventsPerSecond)) events/s"
+        if progress.swapped {
+            if terminal { print("") }
+            print("\(progress.projection): swapped in — \(progress.done) events, \(rate)")
+            return
+        }
+        if terminal {
+            let width = 30
+            let filled = Int(progress.fraction * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            print("\r\(progress.projection) \(bar) \(Int(progress.fraction * 100))% \(counts) \(rate) ETA \(progress.eta)  ",
+                  terminator: "")
+            fflush(nil)  // all output streams; `stdout` is not concurrency-safe to name
+        } else if ContinuousClock.now - lastLine >= .seconds(2) || progress.done == progress.total {
+            lastLine = .now
+            let resumed = progress.resumed && progress.done == progress.startDone ? " (resuming)" : ""
+            print("\(progress.projection): \(counts) (\(Int(progress.fraction * 100))%), \(rate), ETA \(progress.eta)\(resumed)")
+            fflush(nil)  // all output streams; `stdout` is not concurrency-safe to name
+        }
+    }
+}

@@ -1,0 +1,148 @@
+@testable import AdminCLI
+import EventSourcing
+import Foundation
+import LibPQ
+import PostgresEventStore
+import ReadModel
+import ShopDomain
+import TestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("chronicle-admin rebuild-projection")
+struct RebuildTests {
+    static let admin = TestEnvironment.binDirectory.appendingPathComponent("chronicle-admin")
+
+    /// Preloads `units` × 8 events in the domain's stored shapes.
+    static func preload(_ database: TestDatabase, units: Int) async throws {
+        let (status, output) = try await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/psql"),
+            [database.conninfo, "-q", "-v", "units=\(units)", "-f",
+             TestEnvironment.repositoryRoot.appendingPathComponent("bench/sql/preload_events.sql").path])
+        guard status == 0 else { throw TestSetupError("preload failed: \(output)") }
+    }
+
+    @Test func rebuildUnderReadsAndWritesNeverShowsAMissingOrOlderView() async throws {
+        try await TestDatabase.withMigrated { database in
+            try await Self.preload(database, units: 1500)
+            let projector = RunningProjector(conninfo: database.conninfo)
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            let pool = database.makePool(maxConnections: 6)
+            let shop = ShopWriter(store: PostgresEventStore(pool: pool))
+            let reader = try await database.connect()
+            let known = try await reader.query("SELECT order_id FROM orders_view ORDER BY order_id LIMIT 50")
+                .map { OrderID(try $0.decode(UUID.self, at: 0)) }
+            var versions: [OrderID: Int] = [:]
+            for id in known { versions[id] = try await ShopQueries().order(id: id, on: reader)?.version }
+
+            let rebuild = Task {
+                let connection = try await database.connect()
+                try await ProjectionRebuild(projection: "orders", connection: connection, batchSize: 200, report: { _ in })
+                    .run()
+                await connection.close()
+            }
+            let writes = Task {
+                let customer = try await shop.registerCustomer("During Rebuild")
+                var placed: [OrderID] = []
+                for _ in 0..<40 { placed.append(try await shop.placeOrder(for: customer)) }
+                return placed
+            }
+            var reads = 0
+            while !rebuild.isCancelled {
+                for id in known {
+                    let view = try await ShopQueries().order(id: id, on: reader)
+                    let version = try #require(view?.version, "order \(id) vanished during the rebuild")
+                    #expect(version >= versions[id]!, "order \(id) went back from version \(versions[id]!) to \(version)")
+                    versions[id] = version
+                }
+                let page = try await ShopQueries().orders(customerID: nil, status: nil, page: 1, pageSize: 20, on: reader)
+                #expect(page.total >= 1500)
+                reads += 1
+                if try await rebuildFinished(rebuild) { break }
+            }
+            try await rebuild.value
+            let placed = try await writes.value
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            for id in placed { #expect(try await ShopQueries().order(id: id, on: reader) != nil) }
+            #expect(try await ProjectionProbe.differencesFromScratch(reader) == [])
+            #expect(try await ProjectionCheckpoints.load("orders@rebuild", on: reader) == nil)
+            #expect(reads > 0)
+            await projector.stop()
+            await reader.close()
+            await pool.close()
+        }
+    }
+
+    private func rebuildFinished(_ task: Task<Void, Error>) async throws -> Bool {
+        // Poll without blocking the reads: give the rebuild a moment, then look.
+        try await Task.sleep(for: .milliseconds(5))
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { _ = try? await task.value; return true }
+            group.addTask { try? await Task.sleep(for: .milliseconds(1)); return false }
+            let first = await group.next()!
+            group.cancelAll()
+            return first
+        }
+    }
+
+    @Test func interruptedRebuildLeavesTheLiveViewsAndResumes() async throws {
+        try await TestDatabase.withMigrated { database in
+            try await Self.preload(database, units: 4000)
+            let projector = RunningProjector(conninfo: database.conninfo)
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            await projector.stop()
+            let probe = try await database.connect()
+            let liveBefore = try await ProjectionCheckpoints.load("orders", on: probe)
+            let rowsBefore = try await ProjectionProbe.count("SELECT count(*) FROM orders_view", on: probe)
+
+            let first = try ChildProcess(Self.admin, ["rebuild-projection", "orders", "--batch-size", "100",
+                                                      "--database-url", database.conninfo])
+            let deadline = ContinuousClock.now + .seconds(60)
+            while (try await ProjectionCheckpoints.load("orders@rebuild", on: probe)?.position.globalPosition ?? 0) < 2000,
+                  ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            first.signal(SIGINT)
+            #expect(await first.wait() != 0, "\(first.output)")
+            let halfway = try #require(try await ProjectionCheckpoints.load("orders@rebuild", on: probe))
+            #expect(halfway.position.globalPosition >= 2000 && halfway.position.globalPosition < 32000)
+            #expect(try await ProjectionCheckpoints.load("orders", on: probe) == liveBefore)
+            #expect(try await ProjectionProbe.count("SELECT count(*) FROM orders_view", on: probe) == rowsBefore)
+
+            let (status, output) = try await ChildProcess.run(
+                Self.admin, ["rebuild-projection", "orders", "--database-url", database.conninfo])
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("(resuming)"))
+            #expect(output.contains("swapped in"))
+            #expect(try await ProjectionProbe.differencesFromScratch(probe) == [])
+            await probe.close()
+        }
+    }
+
+    @Test func unknownProjectionIsAClearErrorAndNonZeroExit() async throws {
+        let (status, output) = try await ChildProcess.run(Self.admin, ["rebuild-projection", "invoices"])
+        #expect(status != 0)
+        #expect(output.contains("unknown projection 'invoices'"))
+    }
+
+    @Test func unreachableDatabaseIsAClearErrorAndNonZeroExit() async throws {
+        let (status, output) = try await ChildProcess.run(
+            Self.admin, ["rebuild-projection", "orders", "--database-url", "postgresql://postgres@127.0.0.1:9/x?connect_timeout=2"])
+        #expect(status != 0)
+        #expect(output.contains("cannot connect to the database"))
+    }
+
+    @Test func aSecondConcurrentRebuildIsRefused() async throws {
+        try await TestDatabase.withMigrated { database in
+            let holder = try await database.connect()
+            _ = try await holder.query("SELECT pg_advisory_lock(hashtextextended('chronicle.rebuild.customers', 0))")
+            let (status, output) = try await ChildProcess.run(
+                Self.admin, ["rebuild-projection", "customers", "--database-url", database.conninfo])
+            #expect(status != 0)
+            #expect(output.contains("a rebuild of 'customers' is already running"))
+            await holder.close()
+        }
+    }
+}

@@ -55,15 +55,17 @@ final class ProjectionRunner: Sendable {
     let pool: ConnectionPool
     let conninfo: String
     let settings: Settings
-    let doorbell = Doorbell()
+    let doorbell: Doorbell
     let metrics: ProjectionMetrics
     let logger: Logger
     let onBatchCommitted: @Sendable () -> Void
     private let phaseBox = Mutex(Phase.waitingForLease)
 
     init(projection: any ReadModelProjection, pool: ConnectionPool, conninfo: String, settings: Settings,
-         metrics: ProjectionMetrics, logger: Logger, onBatchCommitted: @escaping @Sendable () -> Void) {
+         doorbell: Doorbell = Doorbell(), metrics: ProjectionMetrics, logger: Logger,
+         onBatchCommitted: @escaping @Sendable () -> Void) {
         self.projection = projection
+        self.doorbell = doorbell
         self.pool = pool
         self.conninfo = conninfo
         self.settings = settings

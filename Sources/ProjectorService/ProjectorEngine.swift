@@ -27,10 +27,17 @@ public final class ProjectorEngine: Service, Sendable {
         batchNotifier = notifier
         var settings = ProjectionRunner.Settings()
         settings.batchSize = batchSize
-        runners = projections.map { projection in
+        let doorbells = projections.map { _ in Doorbell() }
+        runners = zip(projections, doorbells).map { projection, doorbell in
             ProjectionRunner(projection: projection, pool: pool, conninfo: conninfo, settings: settings,
+                             doorbell: doorbell,
                              metrics: ProjectionMetrics(projection: projection.name, registry: registry),
-                             logger: logger, onBatchCommitted: { notifier.signal() })
+                             logger: logger, onBatchCommitted: {
+                                 notifier.signal()
+                                 // Our batch transaction held the log's watermark back for the
+                                 // others: a read they made meanwhile may have come back empty.
+                                 for other in doorbells where other !== doorbell { other.ring() }
+                             })
         }
     }
 

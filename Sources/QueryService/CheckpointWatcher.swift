@@ -1,0 +1,240 @@
+import EventSourcing
+import LibPQ
+import Logging
+import PostgresEventStore
+import ServiceLifecycle
+import Synchronization
+
+/// Lets requests wait until the projections they read have reached a
+/// `Consistency-Token`'s position, without polling per request.
+///
+/// One LISTEN connection per process (on `CommitNotifier.projectionsChannel`,
+/// which the projector NOTIFYs after each committed batch) feeds one refresh
+/// loop: on a notification it reads the checkpoints once and resumes every
+/// waiter whose condition now holds. A `.reconnected` event (notifications
+/// may have been lost meanwhile) triggers a read too. Bursts coalesce: a
+/// notification that arrives during a read causes at most one more read.
+///
+/// Checkpoints are read from `pool`, the server queries read from. With a
+/// replica that is not the server NOTIFY comes from: a replica replays
+/// checkpoints and view rows together, so its own checkpoint is the one that
+/// says what its views contain, but it may replay a batch after the
+/// primary's notification. So while anyone waits, the loop also re-reads
+/// every `recheckInterval` (short with a replica). Without a replica a
+/// longer interval is only a safety net for a lost notification (the
+/// projector's notifier connection was down).
+public final class CheckpointWatcher: Service, Sendable {
+    public static let replicaRecheckInterval = Duration.milliseconds(50)
+    public static let primaryRecheckInterval = Duration.seconds(1)
+
+    let listenConninfo: String
+    let pool: ConnectionPool
+    let recheckInterval: Duration
+    let logger: Logger
+    private let state = Mutex(State())
+    private let refreshSignal = RefreshSignal()
+
+    private struct State {
+        /// The checkpoints as last read.
+        var known: [String: LogPosition] = [:]
+        var waiters: [Int: Registration] = [:]
+        var nextID = 0
+    }
+
+    private struct Registration {
+        let names: [String]
+        let position: LogPosition
+        let waiter: Waiter
+    }
+
+    /// - Parameters:
+    ///   - conninfo: the server the projector NOTIFYs on (the primary).
+    ///   - pool: where checkpoints are read: the server queries read from.
+    ///   - recheckInterval: how often to re-read while requests wait, besides
+    ///     notifications.
+    public init(listeningOn conninfo: String, checkpointsFrom pool: ConnectionPool,
+                recheckInterval: Duration = CheckpointWatcher.primaryRecheckInterval,
+                logger: Logger = Logger(label: "chronicle.checkpoints")) {
+        listenConninfo = conninfo
+        self.pool = pool
+        self.recheckInterval = recheckInterval
+        self.logger = logger
+    }
+
+    /// Listens and refreshes until graceful shutdown or cancellation. It
+    /// runs before the HTTP server in the service group, so it still serves
+    /// waiting requests while the server drains.
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.listen() }
+            group.addTask { await self.refreshWhenSignalled() }
+        }
+    }
+
+    /// Returns true once every projection in `names` has a checkpoint at or
+    /// past `position`; false when `timeout` passes first, the task is
+    /// cancelled (the client went away) or the process shuts down. Throws
+    /// only when the checkpoints cannot be read at all (the database is down).
+    public func wait(for names: [String], toReach position: LogPosition, timeout: Duration) async throws -> Bool {
+        if Self.reached(names, position, in: state.withLock { $0.known }) { return true }
+        let waiter = Waiter()
+        // Registered before the first read: a batch committed between that
+        // read and a later registration would otherwise go unnoticed.
+        let id = state.withLock { state in
+            state.nextID += 1
+            state.waiters[state.nextID] = Registration(names: names, position: position, waiter: waiter)
+            return state.nextID
+        }
+        defer { _ = state.withLock { $0.waiters.removeValue(forKey: id) } }
+        try await refresh()
+        let timer = Task {
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            waiter.resolve(false)
+        }
+        defer { timer.cancel() }
+        // On SIGTERM, answer waiting requests now (stale) rather than let
+        // them hold the drain for up to 30 s.
+        return await withGracefulShutdownHandler {
+            await waiter.outcome()
+        } onGracefulShutdown: {
+            waiter.resolve(false)
+        }
+    }
+
+    /// Waiting requests (for tests and metrics).
+    public var waiting: Int { state.withLock { $0.waiters.count } }
+
+    /// Reads the checkpoints once and resumes the waiters they satisfy.
+    func refresh() async throws {
+        let checkpoints = try await pool.withConnection { try await ProjectionCheckpoints.loadAll(on: $0) }
+        var positions: [String: LogPosition] = [:]
+        for checkpoint in checkpoints { positions[checkpoint.name] = checkpoint.position }
+        let satisfied = state.withLock { state -> [Waiter] in
+            state.known = positions
+            var satisfied: [Waiter] = []
+            for (id, registration) in state.waiters
+            where Self.reached(registration.names, registration.position, in: positions) {
+                satisfied.append(registration.waiter)
+                state.waiters[id] = nil
+            }
+            return satisfied
+        }
+        for waiter in satisfied { waiter.resolve(true) }
+    }
+
+    /// A projection without a checkpoint row has applied nothing.
+    static func reached(_ names: [String], _ position: LogPosition, in checkpoints: [String: LogPosition]) -> Bool {
+        names.allSatisfy { (checkpoints[$0] ?? .start) >= position }
+    }
+
+    private func listen() async {
+        let listener = Listener(conninfo: listenConninfo, channels: [CommitNotifier.projectionsChannel], logger: logger)
+        // A notification, or a reconnect after which anything may have happened.
+        for await _ in listener.cancelOnGracefulShutdown() { refreshSignal.raise() }
+    }
+
+    private func refreshWhenSignalled() async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await cancelWhenGracefulShutdown { await self.refreshSignal.wait(timeout: self.recheckInterval) }
+            guard waiting > 0 else { continue }
+            do {
+                try await refresh()
+            } catch {
+                logger.debug("checkpoints not re-read", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// One waiting request's outcome: set once (by a refresh, the timer or
+/// cancellation), whichever comes first.
+private final class Waiter: Sendable {
+    private struct State {
+        var outcome: Bool?
+        var continuation: CheckedContinuation<Bool, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func resolve(_ outcome: Bool) {
+        let continuation = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            guard state.outcome == nil else { return nil }
+            state.outcome = outcome
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(returning: outcome)
+    }
+
+    func outcome() async -> Bool {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let known = state.withLock { state -> Bool? in
+                    if let outcome = state.outcome { return outcome }
+                    state.continuation = continuation
+                    return nil
+                }
+                if let known { continuation.resume(returning: known) }
+            }
+        } onCancel: {
+            resolve(false)
+        }
+    }
+}
+
+/// Wakes the refresh loop: a `raise()` ends the current `wait` (or the next
+/// one, if the loop is busy reading, so a notification is never lost and a
+/// burst costs at most one extra read).
+private final class RefreshSignal: Sendable {
+    private struct State {
+        var raised = false
+        var sleeper: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func raise() {
+        let sleeper = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let sleeper = state.sleeper else {
+                state.raised = true
+                return nil
+            }
+            state.sleeper = nil
+            return sleeper
+        }
+        sleeper?.resume()
+    }
+
+    /// Returns when raised, after `timeout`, or when the task is cancelled.
+    /// One loop waits at a time.
+    func wait(timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForRaise() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForRaise() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.raised || Task.isCancelled {
+                        state.raised = false
+                        return true
+                    }
+                    state.sleeper = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let sleeper = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.sleeper = nil }
+                return state.sleeper
+            }
+            sleeper?.resume()
+        }
+    }
+}

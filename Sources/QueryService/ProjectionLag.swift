@@ -1,0 +1,26 @@
+import LibPQ
+
+/// Whether projections have committed events left to apply: the
+/// `Consistency` of an answer to a query without `Consistency-Token`.
+enum ProjectionLag {
+    /// True when any of `names` has a committed event after its checkpoint
+    /// (a projection without a checkpoint row is at the start). Each probe is
+    /// one index lookup on `events_log_order (transaction_id, global_position)`:
+    /// the first row past the checkpoint, if there is one.
+    static func anyPending(_ names: [String], on connection: Connection) async throws -> Bool {
+        try await connection.query(statement(names))[0].decode(Bool.self, at: 0)
+    }
+
+    static func statement(_ names: [String]) -> SQL {
+        """
+        SELECT EXISTS (
+            SELECT 1
+            FROM unnest(string_to_array(\(names.joined(separator: ",")), ',')) AS wanted(name)
+            LEFT JOIN projection_checkpoints AS c ON c.name = wanted.name
+            WHERE EXISTS (
+                SELECT 1 FROM events AS e
+                WHERE (e.transaction_id, e.global_position)
+                    > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.global_position, 0))))
+        """
+    }
+}

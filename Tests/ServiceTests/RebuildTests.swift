@@ -24,60 +24,61 @@ struct RebuildTests {
         guard status == 0 else { throw TestSetupError("preload failed: \(output)") }
     }
 
-    @Test func rebuildUnderReadsAndWritesNeverShowsAMissingOrOlderView() async throws {
+    @Test func rebuildUnderHTTPReadsAndWritesNeverShowsAMissingOrOlderView() async throws {
         try await TestDatabase.withMigrated { database in
             try await Self.preload(database, units: 1500)
-            let projector = RunningProjector(conninfo: database.conninfo)
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
-            let pool = database.makePool(maxConnections: 6)
-            let shop = ShopWriter(store: PostgresEventStore(pool: pool))
-            let reader = try await database.connect()
-            let known = try await reader.query("SELECT order_id FROM orders_view ORDER BY order_id LIMIT 50")
-                .map { OrderID(try $0.decode(UUID.self, at: 0)) }
-            var versions: [OrderID: Int] = [:]
-            for id in known { versions[id] = try await ShopQueries().order(id: id, on: reader)?.version }
+            try await QueryAPIHarness.run(conninfo: database.conninfo, readDatabaseURL: nil) { api in
+                try await api.caughtUp()
+                let known = try await api.probe.query("SELECT order_id FROM orders_view ORDER BY order_id LIMIT 40")
+                    .map { try $0.decode(UUID.self, at: 0).uuidString.lowercased() }
+                var versions: [String: Int] = [:]
+                for id in known {
+                    let answer = try await api.get("/orders/\(id)")
+                    versions[id] = try #require(answer.json["version"] as? Int)
+                }
 
-            let rebuild = Task {
-                let connection = try await database.connect()
-                try await ProjectionRebuild(projection: "orders", connection: connection, batchSize: 200, report: { _ in })
-                    .run()
+                let rebuild = Task {
+                    let connection = try await Connection.connect(api.conninfo)
+                    try await ProjectionRebuild(projection: "orders", connection: connection, batchSize: 200,
+                                                report: { _ in }).run()
+                    await connection.close()
+                }
+                let writes = Task {
+                    let customer = try await api.registerCustomer("During Rebuild")
+                    var placed: [String] = []
+                    for _ in 0..<30 { placed.append(try await api.placeOrder(customer: customer.id).id) }
+                    return placed
+                }
+                var rounds = 0
+                repeat {
+                    for id in known {
+                        let answer = try await api.get("/orders/\(id)")
+                        #expect(answer.status == 200, "GET /orders/\(id) answered \(answer.status) during the rebuild")
+                        if let version = answer.json["version"] as? Int {
+                            #expect(version >= versions[id]!, "order \(id) went back to version \(version)")
+                            versions[id] = version
+                        }
+                    }
+                    let list = try await api.get("/orders?page=1&page_size=20")
+                    #expect(list.status == 200, "GET /orders answered \(list.status) during the rebuild")
+                    #expect((list.json["total"] as? Int ?? 0) >= 1500)
+                    rounds += 1
+                } while try await !rebuildFinished(rebuild)
+                try await rebuild.value
+                let placed = try await writes.value
+                try await api.caughtUp()
+                for id in placed { #expect(try await api.get("/orders/\(id)").status == 200) }
+                let connection = try await Connection.connect(api.conninfo)
+                #expect(try await ProjectionProbe.differencesFromScratch(connection) == [])
+                #expect(try await ProjectionCheckpoints.load("orders@rebuild", on: connection) == nil)
+                #expect(rounds > 1)
                 await connection.close()
             }
-            let writes = Task {
-                let customer = try await shop.registerCustomer("During Rebuild")
-                var placed: [OrderID] = []
-                for _ in 0..<40 { placed.append(try await shop.placeOrder(for: customer)) }
-                return placed
-            }
-            var reads = 0
-            while !rebuild.isCancelled {
-                for id in known {
-                    let view = try await ShopQueries().order(id: id, on: reader)
-                    let version = try #require(view?.version, "order \(id) vanished during the rebuild")
-                    #expect(version >= versions[id]!, "order \(id) went back from version \(versions[id]!) to \(version)")
-                    versions[id] = version
-                }
-                let page = try await ShopQueries().orders(customerID: nil, status: nil, page: 1, pageSize: 20, on: reader)
-                #expect(page.total >= 1500)
-                reads += 1
-                if try await rebuildFinished(rebuild) { break }
-            }
-            try await rebuild.value
-            let placed = try await writes.value
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
-            for id in placed { #expect(try await ShopQueries().order(id: id, on: reader) != nil) }
-            #expect(try await ProjectionProbe.differencesFromScratch(reader) == [])
-            #expect(try await ProjectionCheckpoints.load("orders@rebuild", on: reader) == nil)
-            #expect(reads > 0)
-            await projector.stop()
-            await reader.close()
-            await pool.close()
         }
     }
 
     private func rebuildFinished(_ task: Task<Void, Error>) async throws -> Bool {
-        // Poll without blocking the reads: give the rebuild a moment, then look.
-        try await Task.sleep(for: .milliseconds(5))
+        // Look without blocking the reads.
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask { _ = try? await task.value; return true }
             group.addTask { try? await Task.sleep(for: .milliseconds(1)); return false }

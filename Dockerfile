@@ -43,7 +43,9 @@ COPY Tests ./Tests
 
 # Release build with the Swift standard library and Foundation linked
 # statically: the runtime stage then needs no Swift runtime libraries, only
-# glibc, libstdc++ and libpq.
+# glibc, libstdc++ and libpq (checked with ldd on a Debian 12 build). The
+# DWARF debug info is stripped (about 27 MB of each ~120 MB executable); the
+# symbols stay, so crash backtraces still name functions.
 RUN set -e; \
     for product in command-service query-service projector chronicle-admin; do \
         swift build -c release --static-swift-stdlib --product "$product"; \
@@ -51,7 +53,7 @@ RUN set -e; \
     bin="$(swift build -c release --show-bin-path)"; \
     mkdir -p /staging/bin; \
     for product in command-service query-service projector chronicle-admin; do \
-        cp "$bin/$product" /staging/bin/; \
+        strip --strip-debug -o "/staging/bin/$product" "$bin/$product"; \
     done; \
     # Swift's crash backtracer (static build), so a crash logs a symbolicated
     # backtrace; optional: the image works without it.

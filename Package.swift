@@ -71,10 +71,10 @@ let package = Package(
         .executableTarget(name: "projector", dependencies: ["ProjectorService"]),
         .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI"]),
         // tests
-        .target(name: "TestSupport", dependencies: ["LibPQ", "PostgresEventStore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LibPQ", "PostgresEventStore", "ShopDomain"], path: "Tests/TestSupport"),
         .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"]),
         .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing", "PostgresEventStore", "TestSupport"]),
-        .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "EventSourcing"]),
+        .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "EventSourcing", "TestSupport"]),
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "ShopDomain", "EventSourcing", "LibPQ", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: [
             "HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI", "TestSupport",

@@ -1,4 +1,5 @@
 import Foundation
+import ShopDomain
 import LibPQ
 
 /// A calendar day in UTC, `YYYY-MM-DD` (years 0001–9999): the unit of the
@@ -36,27 +37,15 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// The UTC day `date` falls on.
     public init(containing date: Date) {
-        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        self.month = month
-        day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let civil = CivilDate.civilDate(daysSinceEpoch: Int64((date.timeIntervalSince1970 / 86_400).rounded(.down)))
+        year = Int(civil.year)
+        month = Int(civil.month)
+        day = Int(civil.day)
     }
 
     /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
     public var daysSinceEpoch: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        Int(CivilDate.daysSinceEpoch(year: Int64(year), month: Int64(month), day: Int64(day)))
     }
 
     /// Whole days from `self` to `other` (negative when `other` is earlier).

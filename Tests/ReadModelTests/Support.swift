@@ -5,28 +5,7 @@ import ReadModel
 import ShopDomain
 import TestSupport
 
-// Test-only literal spellings: `OrderLine(sku: "MUG", quantity: 2, unitPrice: "4.50")`.
-// An invalid literal is a bug in the test, hence the crash.
-extension Sku: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) { self = Sku(value)! }
-}
-
-extension Money: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) { self = Money(canonical: value) ?? Money(parsing: value)! }
-}
-
-extension PersonName: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) { self = try! PersonName(validating: value) }
-}
-
-extension Email: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) { self = Email(value)! }
-}
-
-extension CountryCode: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) { self = CountryCode(value)! }
-}
-
+// Literal spellings of the domain's values come from TestSupport.
 extension Day: ExpressibleByStringLiteral {
     public init(stringLiteral value: String) { self = Day(value)! }
 }

@@ -55,7 +55,7 @@ struct ProjectorTests {
                                 let customer = try await shop.registerCustomer("Writer \(writer) round \(round)")
                                 for n in 0..<3 {
                                     let order = try await shop.placeOrder(for: customer, quantity: n + 1)
-                                    try await shop.order(order, .addItem(OrderLine(sku: Sku("TEA")!, quantity: 1,
+                                    try await shop.order(order, .addItem(OrderLine(sku: "TEA", quantity: 1,
                                                                                    unitPrice: Money(parsing: "2.25")!), at: shop.now))
                                     try await shop.order(order, .confirm(at: shop.now))
                                     if n == 1 { try await shop.order(order, .cancel(reason: "changed mind", at: shop.now)) }

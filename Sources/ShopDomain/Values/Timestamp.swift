@@ -13,7 +13,7 @@ public enum Timestamp {
         let seconds = date.timeIntervalSince1970
         let millis = seconds.isNaN ? 0 : Int64(max(Double(minMillis), min(Double(maxMillis), (seconds * 1000).rounded())))
         let (days, millisOfDay) = floorDivision(millis, 86_400_000)
-        let (year, month, day) = civilDate(daysSinceEpoch: days)
+        let (year, month, day) = CivilDate.civilDate(daysSinceEpoch: days)
         let hour = millisOfDay / 3_600_000
         let minute = millisOfDay / 60_000 % 60
         let second = millisOfDay / 1000 % 60
@@ -49,13 +49,13 @@ public enum Timestamp {
                 ? fraction / power10(digits.count - 3)
                 : fraction * power10(3 - digits.count)
         }
-        let days = daysSinceEpoch(year: year, month: month, day: day)
+        let days = CivilDate.daysSinceEpoch(year: year, month: month, day: day)
         let total = ((days * 24 + hour) * 60 + minute) * 60 + second
         return Date(timeIntervalSince1970: Double(total * 1000 + millis) / 1000)
     }
 
-    private static let minMillis: Int64 = daysSinceEpoch(year: 0, month: 1, day: 1) * 86_400_000
-    private static let maxMillis: Int64 = daysSinceEpoch(year: 10_000, month: 1, day: 1) * 86_400_000 - 1
+    private static let minMillis: Int64 = CivilDate.daysSinceEpoch(year: 0, month: 1, day: 1) * 86_400_000
+    private static let maxMillis: Int64 = CivilDate.daysSinceEpoch(year: 10_000, month: 1, day: 1) * 86_400_000 - 1
 
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
@@ -82,8 +82,14 @@ public enum Timestamp {
     }
 
     // Proleptic Gregorian calendar conversions after Howard Hinnant's
-    // "chrono-compatible low-level date algorithms" (days_from_civil, civil_from_days).
-    private static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+}
+
+/// Proleptic Gregorian dates ↔ days since 1970-01-01, in integer arithmetic
+/// (Howard Hinnant's "chrono-compatible low-level date algorithms":
+/// days_from_civil, civil_from_days). Shared by every type that prints or
+/// parses calendar dates, so none needs Foundation's slower calendars.
+public enum CivilDate {
+    public static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -92,7 +98,7 @@ public enum Timestamp {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    private static func civilDate(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    public static func civilDate(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097

@@ -147,3 +147,42 @@ struct RebuildTests {
         }
     }
 }
+
+@Suite("chronicle-admin projections")
+struct AdminProjectionsTests {
+    @Test func tableAndJSONShowStateCheckpointLagAndLeaseHolder() async throws {
+        try await TestDatabase.withMigrated { database in
+            let projector = try await RunningService.start("projector", database: database)
+            let pool = database.makePool(maxConnections: 2)
+            let shop = ShopWriter(store: PostgresEventStore(pool: pool))
+            try await shop.placeOrder(for: try await shop.registerCustomer("Admin View"))
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            let admin = RebuildTests.admin
+            let json = try await ChildProcess.run(admin, ["projections", "--json", "--database-url", database.conninfo])
+            #expect(json.status == 0, "\(json.output)")
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
+            #expect(rows.compactMap { $0["name"] as? String } == ["customers", "daily_sales", "orders"])
+            for row in rows {
+                #expect(row["state"] as? String == "running")
+                #expect(row["checkpoint"] as? String == "2")
+                #expect(row["lag_events"] as? Int == 0)
+                #expect((row["lease_holder"] as? String)?.hasPrefix("projector@") == true)
+            }
+            let table = try await ChildProcess.run(admin, ["projections", "--database-url", database.conninfo])
+            #expect(table.status == 0)
+            #expect(table.output.contains("NAME"))
+            #expect(table.output.contains("LEASE HOLDER"))
+            #expect(await projector.stop() == 0)
+            await pool.close()
+        }
+    }
+
+    @Test func anUnmigratedDatabaseIsAClearError() async throws {
+        try await TestDatabase.withEmpty { database in
+            let (status, output) = try await ChildProcess.run(
+                RebuildTests.admin, ["projections", "--database-url", database.conninfo])
+            #expect(status != 0)
+            #expect(output.contains("run `chronicle-admin migrate`"))
+        }
+    }
+}

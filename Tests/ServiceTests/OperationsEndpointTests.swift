@@ -25,7 +25,7 @@ struct OperationsEndpointTests {
             try await app.test(.router) { client in
                 let sleepers = Task { () -> ContinuousClock.Instant in
                     try await withThrowingTaskGroup(of: Void.self) { group in
-                        for _ in 0..<64 { group.addTask { _ = try await host.pool.query("SELECT pg_sleep(4)") } }
+                        for _ in 0..<64 { group.addTask { _ = try await host.pool.query("SELECT pg_sleep(6)") } }
                         try await group.waitForAll()
                     }
                     return ContinuousClock.now
@@ -37,7 +37,7 @@ struct OperationsEndpointTests {
                 let answered = ContinuousClock.now
                 let sleepsEnded = try await sleepers.value
                 // Were libpq calls on the cooperative pool, /health/live could
-                // only answer once the sleeps released its threads.
+                // only answer once the 6 s sleeps released its threads.
                 #expect(answered < sleepsEnded - .seconds(1), "live answered \(sleepsEnded - answered) before the sleeps ended")
             }
             await host.pool.close()

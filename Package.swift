@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "ReadModel", dependencies: ["EventSourcing", "ShopDomain", "LibPQ"]),
         // services
         .target(name: "HTTPCommon", dependencies: [
-            "LibPQ", "PostgresEventStore",
+            "LibPQ", "PostgresEventStore", "ShopDomain",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),

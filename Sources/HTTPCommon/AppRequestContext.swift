@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ShopDomain
 
 /// The request context of both HTTP services: a 1 MiB body limit (API.md
 /// "Common rules"; Hummingbird's default is 2 MiB) and our JSON coders.
@@ -20,7 +21,7 @@ public struct AppRequestContext: RequestContext {
 }
 
 /// JSON as API.md wants it: stable key order, unescaped slashes, RFC 3339
-/// UTC timestamps with milliseconds.
+/// UTC timestamps with milliseconds (the domain's `Timestamp`).
 public enum JSONCoding {
     public static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
@@ -43,28 +44,5 @@ public enum JSONCoding {
             return date
         }
         return decoder
-    }
-}
-
-/// RFC 3339 in UTC with milliseconds: `2026-11-24T10:15:30.123Z`.
-public enum Timestamp {
-    public static func format(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let millis = (date.timeIntervalSince1970 * 1000).rounded(.down)
-        let whole = Date(timeIntervalSince1970: (millis / 1000).rounded(.down))
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: whole)
-        let fraction = Int(millis - (millis / 1000).rounded(.down) * 1000)
-        func pad(_ value: Int?, _ width: Int = 2) -> String {
-            let text = String(value ?? 0)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(parts.year, 4))-\(pad(parts.month))-\(pad(parts.day))T\(pad(parts.hour)):\(pad(parts.minute)):"
-            + "\(pad(parts.second)).\(pad(fraction, 3))Z"
-    }
-
-    public static func parse(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        return try? Date.ISO8601FormatStyle().parse(text)
     }
 }

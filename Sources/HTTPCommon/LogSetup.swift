@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ShopDomain
 import Synchronization
 
 public enum LogSetup {

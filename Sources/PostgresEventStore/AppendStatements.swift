@@ -68,6 +68,36 @@ enum AppendStatements {
         return sql
     }
 
+    /// How an append is framed: its own transaction, or a savepoint inside
+    /// the caller's.
+    struct Frame {
+        var open: SQL
+        var close: SQL
+        var undo: SQL
+
+        static let transaction = Frame(open: "BEGIN", close: "COMMIT", undo: "ROLLBACK")
+        static let savepoint = Frame(open: "SAVEPOINT chronicle_append", close: "RELEASE SAVEPOINT chronicle_append",
+                                     undo: "ROLLBACK TO SAVEPOINT chronicle_append")
+    }
+
+    /// Sends the append in one pipeline inside `frame`; on failure undoes
+    /// the frame (the failed statement aborted it) and throws the store's error.
+    static func run(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
+                    metadata: EventMetadata, claims: [UniqueClaim], in frame: Frame,
+                    on connection: Connection) async throws -> AppendResult {
+        guard !events.isEmpty else { throw EmptyAppend() }
+        let statements = try statements(events, to: stream, expecting: expected, metadata: metadata, claims: claims)
+        let outcomes = try await connection.pipeline([frame.open] + statements + [frame.close])
+        if outcomes.contains(where: { if case .failure = $0 { true } else { false } }) {
+            _ = try? await connection.query(frame.undo)
+            if let failure = try await failure(in: outcomes, stream: stream, expected: expected, claims: claims,
+                                               connection: connection) {
+                throw failure
+            }
+        }
+        return try result(of: outcomes[outcomes.count - 2].get())
+    }
+
     /// Reads the insert's RETURNING rows into the append's result.
     static func result(of inserted: QueryResult) throws -> AppendResult {
         guard let last = inserted.last else { throw EmptyAppend() }

@@ -44,26 +44,12 @@ public struct PostgresEventStore: EventStore {
 
     public func append(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
                        metadata: EventMetadata, claims: [UniqueClaim]) async throws -> AppendResult {
-        guard !events.isEmpty else { throw EmptyAppend() }
-        let statements = try AppendStatements.statements(events, to: stream, expecting: expected,
-                                                         metadata: metadata, claims: claims)
-        let result = try await withConnection { connection -> AppendResult in
-            let outcomes = try await connection.pipeline(["BEGIN"] + statements + ["COMMIT"])
-            if let failure = try await Self.failure(outcomes, stream, expected, claims, connection) { throw failure }
-            return try AppendStatements.result(of: outcomes[outcomes.count - 2].get())
+        let result = try await withConnection { connection in
+            try await AppendStatements.run(events, to: stream, expecting: expected, metadata: metadata, claims: claims,
+                                           in: .transaction, on: connection)
         }
         onCommit()
         return result
-    }
-
-    private static func failure(_ outcomes: [Result<QueryResult, PostgresError>], _ stream: StreamName,
-                                _ expected: ExpectedVersion, _ claims: [UniqueClaim],
-                                _ connection: Connection) async throws -> Error? {
-        guard outcomes.contains(where: { if case .failure = $0 { true } else { false } }) else { return nil }
-        // The failed statement aborted the transaction; end it before anything else.
-        _ = try? await connection.query("ROLLBACK")
-        return try await AppendStatements.failure(in: outcomes, stream: stream, expected: expected,
-                                                  claims: claims, connection: connection)
     }
 
     public func readAll(after position: LogPosition, limit: Int) async throws -> [RecordedEvent] {
@@ -89,19 +75,8 @@ public struct TransactionalEventStore: EventStore {
 
     public func append(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
                        metadata: EventMetadata, claims: [UniqueClaim]) async throws -> AppendResult {
-        guard !events.isEmpty else { throw EmptyAppend() }
-        let statements = try AppendStatements.statements(events, to: stream, expecting: expected,
-                                                         metadata: metadata, claims: claims)
-        let outcomes = try await connection.pipeline(
-            ["SAVEPOINT chronicle_append"] + statements + ["RELEASE SAVEPOINT chronicle_append"])
-        if outcomes.contains(where: { if case .failure = $0 { true } else { false } }) {
-            try await connection.query("ROLLBACK TO SAVEPOINT chronicle_append")
-            if let failure = try await AppendStatements.failure(in: outcomes, stream: stream, expected: expected,
-                                                                claims: claims, connection: connection) {
-                throw failure
-            }
-        }
-        return try AppendStatements.result(of: outcomes[outcomes.count - 2].get())
+        try await AppendStatements.run(events, to: stream, expecting: expected, metadata: metadata, claims: claims,
+                                       in: .savepoint, on: connection)
     }
 
     public func readAll(after position: LogPosition, limit: Int) async throws -> [RecordedEvent] {

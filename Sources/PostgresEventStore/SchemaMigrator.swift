@@ -1,5 +1,6 @@
 import Foundation
 import LibPQ
+import Synchronization
 
 /// One numbered SQL file from `migrations/` (`0001_events.sql`).
 public struct Migration: Sendable, Equatable {
@@ -64,6 +65,9 @@ public enum SchemaStatus: Equatable, Sendable {
 /// so processes that start together apply every file exactly once.
 public struct SchemaMigrator: Sendable {
     public let migrations: [Migration]
+    /// Checksums by version, computed once: readiness checks call `status`
+    /// every few seconds and the files do not change under a running process.
+    private let checksums = ChecksumCache()
 
     /// Arbitrary but fixed: the advisory lock key for migrations.
     static let lockKey: Int64 = 0x4348_524F_4E49_4D47  // "CHRONIMG"
@@ -143,8 +147,19 @@ public struct SchemaMigrator: Sendable {
 
     /// SHA-256 of the file, computed by PostgreSQL so we need no crypto library.
     private func checksum(of migration: Migration, on connection: Connection) async throws -> String {
+        if let known = checksums.value(for: migration) { return known }
         let result = try await connection.query(
             "SELECT encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex')")
-        return try result[0].decode(String.self, at: 0)
+        let checksum = try result[0].decode(String.self, at: 0)
+        checksums.store(checksum, for: migration)
+        return checksum
     }
+}
+
+/// Checksums of migration texts already computed.
+private final class ChecksumCache: Sendable {
+    private let known = Mutex<[String: String]>([:])
+
+    func value(for migration: Migration) -> String? { known.withLock { $0[migration.sql] } }
+    func store(_ checksum: String, for migration: Migration) { known.withLock { $0[migration.sql] = checksum } }
 }

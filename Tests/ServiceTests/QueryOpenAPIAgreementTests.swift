@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Prometheus
 import QueryService
+import ShopDomain
 import TestSupport
 import Testing
 

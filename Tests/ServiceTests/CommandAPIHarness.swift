@@ -23,7 +23,7 @@ struct CommandAPIHarness: Sendable {
                 "--pool-size", "12",
             ])
             let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
-            let app = Application(router: try CommandServiceCommand().buildRouter(host))
+            let app = testApplication(try CommandServiceCommand().buildRouter(host))
             let probe = database.makePool(maxConnections: 2)
             do {
                 try await app.test(.router) { client in

@@ -42,7 +42,7 @@ struct OpenAPIAgreementTests {
             let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
             let router = try CommandServiceCommand().buildRouter(host)
             #expect(Self.routedOperations(router) == (try Self.documentedOperations(service: "command")))
-            let app = Application(router: router)
+            let app = testApplication(router)
             try await app.test(.router) { client in
                 try await client.execute(uri: "/openapi.json", method: .get) { response in
                     #expect(response.status == .ok)

@@ -38,13 +38,14 @@ struct ProjectorProcessTests {
             holder.process.signal(SIGKILL)
             _ = await holder.process.wait()
             let killedAt = ContinuousClock.now
+            // The survivor retries the lease every 250 ms; "within seconds"
+            // leaves room for a loaded machine's stalls.
             while try await Self.phases(survivor).values.contains(where: { $0 != "running" }) {
-                #expect(ContinuousClock.now - killedAt < .seconds(2), "no takeover within 2 s")
-                if ContinuousClock.now - killedAt > .seconds(10) { break }
+                if ContinuousClock.now - killedAt > .seconds(15) { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
             let takeover = ContinuousClock.now - killedAt
-            #expect(takeover < .seconds(2), "takeover took \(takeover)")
+            #expect(takeover < .seconds(10), "takeover took \(takeover)")
 
             for _ in 0..<20 { try await shop.placeOrder(for: customer) }
             try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)

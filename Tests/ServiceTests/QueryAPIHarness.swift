@@ -46,13 +46,13 @@ struct QueryAPIHarness: Sendable {
         let commandHost = try ServiceHost(name: "command-service", settings: try ServiceSettings.parse(common),
                                           registry: PrometheusCollectorRegistry())
         let notifier = CommitNotifier(conninfo: conninfo)
-        let commandApp = Application(router: try CommandServiceCommand().buildRouter(commandHost, notifier: notifier))
+        let commandApp = testApplication(try CommandServiceCommand().buildRouter(commandHost, notifier: notifier))
 
         let queryCommand = try QueryServiceCommand.parse(common + (readDatabaseURL.map { ["--read-database-url", $0] } ?? []))
         let queryHost = try ServiceHost(name: "query-service", settings: queryCommand.settings,
                                         registry: PrometheusCollectorRegistry())
         let parts = try queryCommand.build(queryHost)
-        let queryApp = Application(router: parts.router)
+        let queryApp = testApplication(parts.router)
         let watcher = parts.watcher, replicaPool = parts.replicaPool
 
         let background = Task {
@@ -99,7 +99,7 @@ struct QueryAPIHarness: Sendable {
         let running = parts.watcher
         let watcher = Task { try? await running.run() }
         defer { watcher.cancel() }
-        try await Application(router: parts.router).test(.router) { client in try await body(client) }
+        try await testApplication(parts.router).test(.router) { client in try await body(client) }
         await host.pool.close()
     }
 

@@ -73,16 +73,15 @@ struct QueryConsistencyTests {
             // Opens the query side's first connection, which is not what this measures.
             _ = try await api.get("/customers")
             // The whole test suite runs in parallel on two cores, where one
-            // request can stall for a second; the fastest of three attempts
-            // shows what the service does, and every attempt must be far
-            // below the 5 s default wait.
+            // request can stall for seconds (the CI machine has shown 5 s).
+            // The fastest of up to ten attempts shows what the service does:
+            // had it ignored the 50 ms and waited the 5 s default, none of
+            // them could come in under a second.
             var fastest = Duration.seconds(3600)
-            for _ in 1...3 {
+            for _ in 1...10 {
                 let started = ContinuousClock.now
                 let answer = try await api.get("/customers/\(customer.id)", after: customer.token, waitMilliseconds: 50)
-                let elapsed = ContinuousClock.now - started
-                fastest = min(fastest, elapsed)
-                #expect(elapsed < .seconds(4), "took \(elapsed)")
+                fastest = min(fastest, ContinuousClock.now - started)
                 #expect(answer.status == 404)
                 #expect(answer.consistency == "stale")
                 #expect(answer.isProblem)
@@ -160,13 +159,15 @@ struct QueryConsistencyTests {
             #expect(api.watcher.waiting == 1)
             let cancelled = ContinuousClock.now
             request.cancel()
-            while api.watcher.waiting > 0 && ContinuousClock.now - cancelled < .seconds(5) {
+            // Judged against the 30 s the request asked for, with room for
+            // a loaded machine's stalls.
+            while api.watcher.waiting > 0 && ContinuousClock.now - cancelled < .seconds(20) {
                 try await Task.sleep(for: .milliseconds(5))
             }
             let stoppedWaiting = ContinuousClock.now - cancelled
-            #expect(stoppedWaiting < .seconds(2), "still waiting \(stoppedWaiting) after cancellation")
+            #expect(stoppedWaiting < .seconds(15), "still waiting \(stoppedWaiting) after cancellation")
             _ = await request.result
-            #expect(ContinuousClock.now - cancelled < .seconds(10))
+            #expect(ContinuousClock.now - cancelled < .seconds(20))
         }
     }
 
@@ -219,7 +220,9 @@ struct QueryConsistencyTests {
             let position = try #require(ConsistencyToken(customer.token)).position
             let clock = ContinuousClock()
             let started = clock.now
-            let request = Task { try await api.get("/customers/\(customer.id)", after: customer.token) }
+            let request = Task {
+                try await api.get("/customers/\(customer.id)", after: customer.token, waitMilliseconds: 30000)
+            }
             try await Self.untilWaiting(api, 1)
             try await Task.sleep(for: .milliseconds(300))
             #expect(api.watcher.waiting == 1, "the primary's progress must not count")
@@ -241,17 +244,19 @@ struct QueryConsistencyTests {
             let elapsed = clock.now - started
             #expect(answer.status == 200 && answer.consistency == "fresh", "\(answer.body)")
             #expect(answer.json["name"] as? String == "Replicated")
-            // Fresh already shows the re-check found it before the 5 s wait ran out.
-            #expect(elapsed < .seconds(4), "took \(elapsed)")
+            // Without the re-check the request would wait its whole 30 s
+            // (no NOTIFY reaches a read server); 20 s leaves room
+            // for a loaded machine's stalls.
+            #expect(elapsed < .seconds(20), "took \(elapsed)")
         }
         let admin = try await Connection.connect(TestEnvironment.serverURL)
         try await admin.execute(unsafeScript: "DROP DATABASE IF EXISTS \(quoteIdentifier(replica.name)) WITH (FORCE)")
         await admin.close()
     }
 
-    /// Polls until `count` requests wait (or 10 s pass).
+    /// Polls until `count` requests wait (or 20 s pass, less than any wait the tests ask for).
     static func untilWaiting(_ api: QueryAPIHarness, _ count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(20)
         while api.watcher.waiting < count && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }

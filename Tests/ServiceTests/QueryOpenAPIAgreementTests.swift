@@ -41,7 +41,7 @@ struct QueryOpenAPIAgreementTests {
             let router = try command.build(host).router
             #expect(OpenAPIAgreementTests.routedOperations(router)
                     == (try OpenAPIAgreementTests.documentedOperations(service: "query")))
-            try await Application(router: router).test(.router) { client in
+            try await testApplication(router).test(.router) { client in
                 try await client.execute(uri: "/openapi.json", method: .get) { response in
                     #expect(response.status == .ok)
                     #expect(response.headers[.contentType] == "application/json")

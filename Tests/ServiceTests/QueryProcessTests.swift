@@ -81,7 +81,8 @@ struct QueryProcessTests {
             #expect(answer.status == 200, "\(answer.body)")
             #expect(answer.headers["consistency"] == "stale")
             #expect(await exit.value == 0)
-            #expect(ContinuousClock.now - stopping < .seconds(5))
+            // Well before the 30 s wait would have ended.
+            #expect(ContinuousClock.now - stopping < .seconds(20))
         }
     }
 }

@@ -215,7 +215,7 @@ actor RejectionFixture {
             "--pool-size", "8",
         ])
         let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
-        let app = Application(router: try CommandServiceCommand().buildRouter(host))
+        let app = testApplication(try CommandServiceCommand().buildRouter(host))
         let probe = database.makePool(maxConnections: 4)
         return try await app.test(.router) { client in
             let api = CommandAPIHarness(client: client, database: database, probe: probe)

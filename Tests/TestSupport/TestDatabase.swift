@@ -105,7 +105,7 @@ public struct TestDatabase: Sendable {
         try await Connection.connect(conninfo)
     }
 
-    public func makePool(maxConnections: Int = 8, acquireTimeout: Duration = .seconds(5)) -> ConnectionPool {
+    public func makePool(maxConnections: Int = 8, acquireTimeout: Duration = .seconds(30)) -> ConnectionPool {
         ConnectionPool(conninfo: conninfo, maxConnections: maxConnections, acquireTimeout: acquireTimeout)
     }
 

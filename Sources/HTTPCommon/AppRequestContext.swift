@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import ShopDomain
 
 /// The request context of both HTTP services: a 1 MiB body limit (API.md
@@ -8,11 +9,14 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The caller's `X-Request-Id`, or one we made; logged with every line.
     public var requestID: String = ""
+    /// The client's connection (see `clientGone()`).
+    public let channel: any Channel
 
     public static let bodyLimit = 1024 * 1024
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 
     public var maxUploadSize: Int { Self.bodyLimit }

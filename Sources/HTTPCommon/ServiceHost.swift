@@ -75,6 +75,7 @@ public struct ServiceHost: Sendable {
         let logger = logger
         return Application(
             router: router,
+            server: .chronicle,
             configuration: ApplicationConfiguration(
                 address: .hostname(settings.resolvedHost, port: settings.resolvedPort(default: defaultPort)),
                 serverName: name),

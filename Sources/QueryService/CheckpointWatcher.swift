@@ -1,3 +1,4 @@
+import NIOCore
 import EventSourcing
 import LibPQ
 import Logging
@@ -75,7 +76,8 @@ public final class CheckpointWatcher: Service, Sendable {
     /// past `position`; false when `timeout` passes first, the task is
     /// cancelled (the client went away) or the process shuts down. Throws
     /// only when the checkpoints cannot be read at all (the database is down).
-    public func wait(for names: [String], toReach position: LogPosition, timeout: Duration) async throws -> Bool {
+    public func wait(for names: [String], toReach position: LogPosition, timeout: Duration,
+                     endingWhen clientGone: EventLoopFuture<Void>? = nil) async throws -> Bool {
         if Self.reached(names, position, in: state.withLock { $0.known }) { return true }
         let waiter = Waiter()
         // Registered before the first read: a batch committed between that
@@ -92,6 +94,8 @@ public final class CheckpointWatcher: Service, Sendable {
             waiter.resolve(false)
         }
         defer { timer.cancel() }
+        // Nobody is left to answer once the client has gone away.
+        clientGone?.whenComplete { _ in waiter.resolve(false) }
         // On SIGTERM, answer waiting requests now (stale) rather than let
         // them hold the drain for up to 30 s.
         return await withGracefulShutdownHandler {

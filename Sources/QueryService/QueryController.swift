@@ -96,7 +96,8 @@ public struct QueryController: Sendable {
         var consistency = Consistency.fresh
         if let token = consistencyRequest.token, !Q.projections.isEmpty {
             let reached = try await watcher.wait(for: Q.projections, toReach: token.position,
-                                                 timeout: consistencyRequest.wait)
+                                                 timeout: consistencyRequest.wait,
+                                                 endingWhen: await context.clientGone())
             consistency = reached ? .fresh : .stale
         }
         let answer = try await pool.withConnection { connection in

@@ -2,11 +2,16 @@ import HTTPCommon
 import Hummingbird
 import Logging
 
-/// An application for in-process router tests. Its request log stays at
-/// warning: a few thousand info lines per run would bury a failing
-/// expectation in the CI output, which shows only its tail.
-func testApplication(_ router: Router<AppRequestContext>) -> Application<RouterResponder<AppRequestContext>> {
+/// The request log of in-process servers stays at warning: a few thousand
+/// info lines per run would bury a failing expectation in the CI output,
+/// which shows only its tail.
+let testServerLogger: Logger = {
     var logger = Logger(label: "test.http")
     logger.logLevel = .warning
-    return Application(router: router, logger: logger)
+    return logger
+}()
+
+/// An application for in-process router tests.
+func testApplication(_ router: Router<AppRequestContext>) -> Application<RouterResponder<AppRequestContext>> {
+    Application(router: router, logger: testServerLogger)
 }

@@ -54,6 +54,32 @@ public struct RunningService: Sendable {
 }
 
 public enum LoopbackHTTP {
+    /// Sends a request and returns the open socket without reading the
+    /// answer, so a test can walk away from it with `close(_:)`.
+    public static func sendAndLeaveOpen(port: Int, request: String) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSetupError("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw TestSetupError("cannot connect to 127.0.0.1:\(port)")
+        }
+        let bytes = Array(request.utf8)
+        guard bytes.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else {
+            close(fd)
+            throw TestSetupError("send failed")
+        }
+        return fd
+    }
+
     public static func send(port: Int, method: String, path: String, headers: [String: String] = [:],
                             body: String = "") async throws -> RunningService.HTTPAnswer {
         try await withCheckedThrowingContinuation { continuation in

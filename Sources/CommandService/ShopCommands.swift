@@ -110,8 +110,8 @@ public enum ShopCommandHandlers {
             // If-Match on a create: no current version can match (RFC 9110 §13.1.1).
             throw CommandRunError.preconditionFailed(expected: ifMatch ?? -1, actual: 0)
         }
-        let outcome = try await runner.run(command, on: id.stream, ifMatch: ifMatch, metadata: context.metadata,
-                                           claims: claims)
+        let outcome = try await runner.run(command, on: id.stream, streamIsNew: created, ifMatch: ifMatch,
+                                           metadata: context.metadata, claims: claims)
         return CommandReply(aggregate: ID.aggregate, id: id.uuid, created: created, version: outcome.streamVersion,
                             position: outcome.position)
     }

@@ -45,15 +45,23 @@ public struct CommandRunner<D: Decider>: Sendable {
         return (D.fold(events), recorded.last?.streamVersion ?? 0, recorded.last?.position ?? .start)
     }
 
+    /// - Parameter streamIsNew: the caller has just generated the stream's id
+    ///   (a random UUID), so there is nothing to read: the first attempt
+    ///   decides on the initial state without a round trip, and its expected
+    ///   version 0 still turns an existing stream into an ordinary conflict,
+    ///   retried on what was read.
     public func run(
         _ command: D.Command,
         on stream: StreamName,
+        streamIsNew: Bool = false,
         ifMatch: Int? = nil,
         metadata: EventMetadata,
         claims: @Sendable ([D.Event]) -> [UniqueClaim] = { _ in [] }
     ) async throws -> CommandOutcome<D.Event> {
-        for _ in 1...maxAttempts {
-            let (state, version, position) = try await load(stream)
+        for attempt in 1...maxAttempts {
+            let (state, version, position) = attempt == 1 && streamIsNew
+                ? (D.initialState, 0, LogPosition.start)
+                : try await load(stream)
             if let ifMatch, ifMatch != version {
                 throw CommandRunError.preconditionFailed(expected: ifMatch, actual: version)
             }

@@ -17,12 +17,20 @@ public final class Connection: @unchecked Sendable {
     /// checks that the server has not closed it meanwhile (a restart).
     private let verifyBeforeNextUse = Atomic(false)
 
+    /// The statement `withLeadingStatement` sends ahead of the next query,
+    /// and what became of it. Touched only by the task the connection is lent to.
+    private let leading = Mutex<(statement: SQL?, outcome: Result<QueryResult, PostgresError>?)>((nil, nil))
+
     /// Statements are prepared once per connection and reused (the plan cache
     /// keeps them valid across DDL). Beyond this many distinct texts, further
     /// statements run unprepared, so generated SQL cannot grow memory forever.
     static let preparedStatementLimit = 512
 
     private init(thread: ConnectionThread) { self.thread = thread }
+
+    /// The connection's thread as an executor: code that runs there calls
+    /// libpq without a hand-off (the pool runs lent code there).
+    public var executor: any TaskExecutor { thread }
 
     deinit {
         if let handle { PQfinish(handle) }
@@ -68,8 +76,36 @@ public final class Connection: @unchecked Sendable {
     /// Runs one statement with its bound parameters and returns its rows.
     @discardableResult
     public func query(_ sql: SQL) async throws -> QueryResult {
+        if let first = leading.withLock({ state in defer { state.statement = nil }; return state.statement }) {
+            let outcomes = try await pipeline([first, sql])
+            leading.withLock { $0.outcome = outcomes[0] }
+            if case .failure(let error) = outcomes[0] { throw error }
+            return try outcomes[1].get()
+        }
         try validate(sql)
         return try await thread.run { [self] in try execute(sql) }
+    }
+
+    /// Runs `body` with `statement` sent ahead of its first query, in the
+    /// same round trip (a pipeline: `statement` runs first, then the query),
+    /// and returns both answers. Saves a round trip where a request needs a
+    /// small check next to its real query, without the code that builds the
+    /// query knowing about the check. If `body` sends nothing, `statement`
+    /// runs alone afterwards. An error of `statement` is thrown.
+    public func withLeadingStatement<T>(
+        _ statement: SQL, _ body: (Connection) async throws -> T
+    ) async throws -> (value: T, leading: QueryResult) {
+        try validate(statement)
+        leading.withLock { $0 = (statement, nil) }
+        defer { leading.withLock { $0 = (nil, nil) } }
+        let value = try await body(self)
+        switch leading.withLock({ $0.outcome }) {
+        case .some(.success(let result)): return (value, result)
+        case .some(.failure(let error)): throw error
+        case .none:
+            leading.withLock { $0.statement = nil }
+            return (value, try await query(statement))
+        }
     }
 
     /// Runs statements without parameters, possibly several separated by `;`
@@ -182,29 +218,44 @@ public final class Connection: @unchecked Sendable {
             PQexitPipelineMode(conn)
             noteStatus(conn)
         }
-        for statement in statements {
+        // Statements are prepared as in `execute`, the Parse travelling in
+        // the same round trip as its first execution: a pipeline is the hot
+        // path of every append, and re-planning its statements each time
+        // would cost the server more than the whole rest of the append.
+        var preparedHere: [String: String] = [:]
+        var preparesAt: [Int: (text: String, name: String)] = [:]
+        for (index, statement) in statements.enumerated() {
+            var name = prepared[statement.text] ?? preparedHere[statement.text]
+            if name == nil, prepared.count + preparedHere.count < Self.preparedStatementLimit {
+                let fresh = "s\(prepared.count + preparedHere.count + 1)"
+                guard PQsendPrepare(conn, fresh, statement.text, Int32(statement.bindings.count), nil) == 1 else {
+                    throw PostgresError.connectionFailure(conn)
+                }
+                preparedHere[statement.text] = fresh
+                preparesAt[index] = (statement.text, fresh)
+                name = fresh
+            }
             let sent = try withParameters(statement.bindings) { values in
-                PQsendQueryParams(conn, statement.text, Int32(values.count), nil, values, nil, nil, 0)
+                if let name {
+                    return PQsendQueryPrepared(conn, name, Int32(values.count), values, nil, nil, 0)
+                }
+                return PQsendQueryParams(conn, statement.text, Int32(values.count), nil, values, nil, nil, 0)
             }
             guard sent == 1 else { throw PostgresError.connectionFailure(conn) }
         }
         guard PQpipelineSync(conn) == 1 else { throw PostgresError.connectionFailure(conn) }
         var outcomes: [Result<QueryResult, PostgresError>] = []
         while outcomes.count < statements.count {
-            guard let result = PQgetResult(conn) else { throw PostgresError.connectionFailure(conn) }
-            switch PQresultStatus(result) {
-            case PGRES_PIPELINE_ABORTED:
-                PQclear(result)
-                outcomes.append(.failure(PostgresError(
-                    kind: .server, message: "not run: an earlier statement in the pipeline failed")))
-            default:
-                do {
-                    outcomes.append(.success(try checked(result, conn)))
-                } catch let error as PostgresError {
-                    outcomes.append(.failure(error))
+            var prepareFailure: PostgresError?
+            if let prepare = preparesAt[outcomes.count] {
+                switch nextPipelineOutcome(conn) {
+                case .success: prepared[prepare.text] = prepare.name
+                case .failure(let error): prepareFailure = error
                 }
             }
-            while let extra = PQgetResult(conn) { PQclear(extra) }
+            let outcome = nextPipelineOutcome(conn)
+            // A failed Parse aborts its own execution; its error is the real one.
+            outcomes.append(prepareFailure.map { .failure($0) } ?? outcome)
         }
         // Consume the sync point.
         while let result = PQgetResult(conn) {
@@ -214,6 +265,17 @@ public final class Connection: @unchecked Sendable {
         }
         if PQstatus(conn) != CONNECTION_OK { throw PostgresError.connectionFailure(conn) }
         return outcomes
+    }
+
+    /// The next result of a pipeline and the NULL that ends it.
+    private func nextPipelineOutcome(_ conn: OpaquePointer) -> Result<QueryResult, PostgresError> {
+        defer { while let extra = PQgetResult(conn) { PQclear(extra) } }
+        guard let result = PQgetResult(conn) else { return .failure(PostgresError.connectionFailure(conn)) }
+        if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+            PQclear(result)
+            return .failure(PostgresError(kind: .server, message: "not run: an earlier statement in the pipeline failed"))
+        }
+        return Result { try checked(result, conn) }.mapError { $0 as? PostgresError ?? PostgresError.connectionFailure(conn) }
     }
 
     private func checked(_ result: OpaquePointer?, _ conn: OpaquePointer) throws -> QueryResult {

@@ -3,14 +3,15 @@ import LibPQ
 /// Whether projections have committed events left to apply: the
 /// `Consistency` of an answer to a query without `Consistency-Token`.
 enum ProjectionLag {
-    /// True when any of `names` has a committed event after its checkpoint
-    /// (a projection without a checkpoint row is at the start). Each probe is
-    /// one index lookup on `events_log_order (transaction_id, global_position)`:
-    /// the first row past the checkpoint, if there is one.
-    static func anyPending(_ names: [String], on connection: Connection) async throws -> Bool {
-        try await connection.query(statement(names))[0].decode(Bool.self, at: 0)
+    /// Reads the answer of `statement(_:)`: true when any of its projections
+    /// has a committed event after its checkpoint.
+    static func anyPending(in result: QueryResult) throws -> Bool {
+        try result[0].decode(Bool.self, at: 0)
     }
 
+    /// A projection without a checkpoint row is at the start. Each probe is
+    /// one index lookup on `events_log_order (transaction_id, global_position)`:
+    /// the first row past the checkpoint, if there is one.
     static func statement(_ names: [String]) -> SQL {
         """
         SELECT EXISTS (

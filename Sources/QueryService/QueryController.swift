@@ -101,12 +101,17 @@ public struct QueryController: Sendable {
             consistency = reached ? .fresh : .stale
         }
         let answer = try await pool.withConnection { connection in
-            if consistencyRequest.token == nil, !Q.projections.isEmpty {
-                // Checked before the query: its answer then includes at least
-                // every event committed when the check found no lag.
-                consistency = try await ProjectionLag.anyPending(Q.projections, on: connection) ? .stale : .fresh
+            guard consistencyRequest.token == nil, !Q.projections.isEmpty else {
+                return try await bus.ask(query, context: QueryContext(connection: connection))
             }
-            return try await bus.ask(query, context: QueryContext(connection: connection))
+            // Checked before the query, in the same round trip: the answer
+            // then includes at least every event committed when the check
+            // found no lag.
+            let (answer, lag) = try await connection.withLeadingStatement(ProjectionLag.statement(Q.projections)) {
+                try await bus.ask(query, context: QueryContext(connection: $0))
+            }
+            consistency = try ProjectionLag.anyPending(in: lag) ? .stale : .fresh
+            return answer
         }
         var headers = HTTPFields()
         headers[.consistency] = consistency.rawValue

@@ -82,15 +82,18 @@ private final class InterferingStore: EventStore {
     let inner = InMemoryEventStore()
     private let remaining: Mutex<Int>
     private let appendCalls = Mutex(0)
+    private let readCalls = Mutex(0)
 
     init(interferences count: Int) {
         remaining = Mutex(count)
     }
 
     var appendsAttempted: Int { appendCalls.withLock { $0 } }
+    var readsMade: Int { readCalls.withLock { $0 } }
 
     func readStream(_ stream: StreamName) async throws -> [RecordedEvent] {
-        try await inner.readStream(stream)
+        readCalls.withLock { $0 += 1 }
+        return try await inner.readStream(stream)
     }
 
     func append(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
@@ -187,6 +190,28 @@ struct CommandRunnerTests {
         #expect(outcome.streamVersion == 2)
         #expect(store.appendsAttempted == 2)
         #expect(try await events(in: store, stream) == [.added(1), .added(5)])
+    }
+
+    @Test func aNewStreamIsDecidedWithoutReadingIt() async throws {
+        let store = InterferingStore(interferences: 0)
+        let runner = CommandRunner<Tally>(store: store, codec: Tally.codec)
+        let outcome = try await runner.run(.add(4), on: stream, streamIsNew: true, metadata: metadata)
+        #expect(outcome.streamVersion == 1)
+        #expect(store.readsMade == 0)
+        #expect(try await events(in: store, stream) == [.added(4)])
+    }
+
+    @Test func aStreamWronglyTakenForNewIsReadAndDecidedAgain() async throws {
+        // The first attempt decides on the initial state (0 < limit 1 passes);
+        // the stream already holds 1, so the append conflicts, and the retry
+        // decides on what it read.
+        let store = InterferingStore(interferences: 0)
+        _ = try await CommandRunner<Tally>(store: store, codec: Tally.codec).run(.add(1), on: stream, metadata: metadata)
+        let runner = CommandRunner<Tally>(store: store, codec: Tally.codec)
+        await #expect(throws: Tally.Rejection.limitReached(total: 1)) {
+            try await runner.run(.addBelow(limit: 1, amount: 5), on: stream, streamIsNew: true, metadata: metadata)
+        }
+        #expect(try await events(in: store, stream) == [.added(1)])
     }
 
     @Test func theRetryDecidesAgain() async throws {

@@ -78,4 +78,67 @@ struct ErrorAndTransactionTests {
             await connection.close()
         }
     }
+
+    /// Pipelined statements are prepared once, like single queries: the
+    /// second run of the same texts parses nothing, and a statement that
+    /// cannot be prepared reports its own error and is not remembered.
+    @Test func pipelinedStatementsArePreparedOnce() async throws {
+        try await TestDatabase.withEmpty { database in
+            let connection = try await database.connect()
+            let statements: [SQL] = ["BEGIN", "SELECT \(2)::int + 1", "SELECT \("x")::text || 'y'", "COMMIT"]
+            for _ in 1...2 {
+                let outcomes = try await connection.pipeline(statements)
+                #expect(try outcomes[1].get()[0].decode(Int.self, at: 0) == 3)
+                #expect(try outcomes[2].get()[0].decode(String.self, at: 0) == "xy")
+            }
+            let prepared = try await connection.query("""
+                SELECT statement FROM pg_prepared_statements
+                WHERE statement NOT LIKE '%pg_prepared_statements%' ORDER BY length(name), name
+                """)
+            #expect(try prepared.map { try $0.decode(String.self, at: 0) }
+                    == ["BEGIN", "SELECT $1::int + 1", "SELECT $1::text || 'y'", "COMMIT"])
+
+            let broken = try await connection.pipeline(["SELECT \(1)::int", "SELECT FROM no_such_table", "SELECT 2"])
+            #expect(try broken[0].get()[0].decode(Int.self, at: 0) == 1)
+            let error = #expect(throws: PostgresError.self) { try broken[1].get() }
+            #expect(error?.sqlState == "42P01")
+            #expect(throws: PostgresError.self) { try broken[2].get() }
+            let after = try await connection.pipeline(["SELECT FROM no_such_table"])
+            #expect((try? after[0].get()) == nil, "a failed prepare must not be reused as if it existed")
+            try await connection.query("CREATE TABLE no_such_table (id int)")
+            // Had the failed name been remembered, this would name a statement
+            // the server never prepared.
+            let fixed = try await connection.pipeline(["SELECT FROM no_such_table"])
+            #expect((try? fixed[0].get()) != nil)
+            await connection.close()
+        }
+    }
+
+    @Test func aLeadingStatementTravelsWithTheFirstQueryAndRunsBeforeIt() async throws {
+        try await TestDatabase.withEmpty { database in
+            let connection = try await database.connect()
+            let (value, leading) = try await connection.withLeadingStatement(
+                "SELECT set_config('chronicle.probe', \("set first"), false)"
+            ) { connection in
+                try await connection.query("SELECT current_setting('chronicle.probe')")[0].decode(String.self, at: 0)
+            }
+            #expect(value == "set first")
+            #expect(try leading[0].decode(String.self, at: 0) == "set first")
+
+            // A body that sends nothing: the statement runs alone.
+            let (_, alone) = try await connection.withLeadingStatement("SELECT \(7)::int") { _ in () }
+            #expect(try alone[0].decode(Int.self, at: 0) == 7)
+
+            // The statement's own error, not the aborted query's.
+            let error = await #expect(throws: PostgresError.self) {
+                try await connection.withLeadingStatement("SELECT 1/0") { connection in
+                    try await connection.query("SELECT 1")
+                }
+            }
+            #expect(error?.sqlState == "22012")
+            // Later queries go alone again.
+            #expect(try await connection.query("SELECT \(9)::int")[0].decode(Int.self, at: 0) == 9)
+            await connection.close()
+        }
+    }
 }

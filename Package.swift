@@ -70,8 +70,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // executables: parse arguments, build, run
-        .executableTarget(name: "command-service", dependencies: ["CommandService"]),
-        .executableTarget(name: "query-service", dependencies: ["QueryService"]),
+        .executableTarget(name: "command-service", dependencies: [
+            "CommandService", .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "query-service", dependencies: [
+            "QueryService", .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .executableTarget(name: "projector", dependencies: ["ProjectorService"]),
         .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI"]),
         // tests

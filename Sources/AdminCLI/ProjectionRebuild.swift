@@ -25,23 +25,33 @@ import ReadModel
 ///    never see a missing or older view, and no lease changes hands.
 /// 3. The old tables are dropped after the swap.
 ///
-/// A session advisory lock per projection stops two rebuilds of it at once.
+/// A session advisory lock per projection stops two rebuilds of it at once
+/// (the second waits up to `lockPatience` for it, then refuses).
 struct ProjectionRebuild {
     let projection: String
     let connection: Connection
     let batchSize: Int
     let report: (RebuildProgress) -> Void
 
+    /// How long a rebuild waits for another one's lock before refusing.
+    static let lockPatience = "5s"
+
     var rebuildSchema: String { "rebuild_\(projection)" }
     var retiredSchema: String { "retired_\(projection)" }
     var checkpointName: String { "\(projection)@rebuild" }
 
     func run() async throws {
-        guard try await connection.query(
-            "SELECT pg_try_advisory_lock(hashtextextended(\("chronicle.rebuild." + projection), 0))")[0]
-            .decode(Bool.self, at: 0) else {
+        // A run interrupted a moment ago still holds the lock until the
+        // server notices its connection is gone, so wait a little for it
+        // before calling it a concurrent rebuild.
+        try await connection.query("SELECT set_config('lock_timeout', \(Self.lockPatience), false)")
+        do {
+            try await connection.query(
+                "SELECT pg_advisory_lock(hashtextextended(\("chronicle.rebuild." + projection), 0))")
+        } catch let error as PostgresError where error.sqlState == "55P03" {
             throw AdminFailure("a rebuild of '\(projection)' is already running")
         }
+        try await connection.query("SELECT set_config('lock_timeout', '0', false)")
         var position = try await prepare()
         let total = try await connection.query("SELECT count(*) FROM events")[0].decode(Int.self, at: 0)
         var done = try await connection.query(

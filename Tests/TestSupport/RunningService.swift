@@ -57,21 +57,7 @@ public enum LoopbackHTTP {
     /// Sends a request and returns the open socket without reading the
     /// answer, so a test can walk away from it with `close(_:)`.
     public static func sendAndLeaveOpen(port: Int, request: String) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSetupError("socket() failed") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw TestSetupError("cannot connect to 127.0.0.1:\(port)")
-        }
+        let fd = try connectedSocket(port: port)
         let bytes = Array(request.utf8)
         guard bytes.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else {
             close(fd)
@@ -90,13 +76,10 @@ public enum LoopbackHTTP {
         }
     }
 
-    private static func exchange(port: Int, method: String, path: String, headers: [String: String],
-                                 body: String) throws -> RunningService.HTTPAnswer {
+    /// A TCP socket connected to 127.0.0.1:`port`.
+    private static func connectedSocket(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSetupError("socket() failed") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -106,7 +89,19 @@ public enum LoopbackHTTP {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else { throw TestSetupError("cannot connect to 127.0.0.1:\(port)") }
+        guard connected == 0 else {
+            close(fd)
+            throw TestSetupError("cannot connect to 127.0.0.1:\(port)")
+        }
+        return fd
+    }
+
+    private static func exchange(port: Int, method: String, path: String, headers: [String: String],
+                                 body: String) throws -> RunningService.HTTPAnswer {
+        let fd = try connectedSocket(port: port)
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         var allHeaders = headers
         if !body.isEmpty || ["POST", "PUT"].contains(method) {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 
 extension HTTPField.Name {
     public static let requestID = HTTPField.Name("X-Request-Id")!
@@ -30,8 +31,11 @@ public struct RequestIDMiddleware: RouterMiddleware {
                 .response(from: request, context: context)
         }
         response.headers[.requestID] = context.requestID
-        context.logger.info("request", metadata: [
-            "method": "\(request.method)", "path": "\(request.uri.path)",
+        // Probes and scrapes arrive every few seconds and say nothing new.
+        let path = request.uri.path
+        let level: Logger.Level = path.hasPrefix("/health/") || path == "/metrics" ? .debug : .info
+        context.logger.log(level: level, "request", metadata: [
+            "method": "\(request.method)", "path": "\(path)",
             "status": "\(response.status.code)", "duration": "\(ContinuousClock.now - started)",
         ])
         return response

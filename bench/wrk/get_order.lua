@@ -1,18 +1,14 @@
--- GET /orders/{id} over ids read from ORDER_IDS (one per line), round robin.
-local ids = {}
-local n = 0
+-- GET /orders/{id} for random ids among ORDER_IDS (a file, one id a line).
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(here .. "report.lua")
+dofile(here .. "ids.lua")
+
+local ids
 
 function init(args)
-    for line in io.lines(os.getenv("ORDER_IDS")) do
-        if #line > 0 then ids[#ids + 1] = line end
-    end
+    ids = read_ids("ORDER_IDS")
 end
 
 function request()
-    n = n % #ids + 1
-    return wrk.format("GET", "/orders/" .. ids[n])
-end
-
-function response(status, headers, body)
-    if status ~= 200 then io.stderr:write("unexpected status " .. status .. "\n") end
+    return wrk.format("GET", "/orders/" .. ids[math.random(#ids)])
 end

@@ -8,10 +8,12 @@ compare-and-set). Parameters are inlined as literals.
 A transaction belongs to the projection its checkpoint UPDATE names; a log
 read belongs to the projection whose checkpoint it read from.
 
-usage: replay_from_csvlog.py LOG.csv OUTDIR --database NAME
-Writes OUTDIR/<projection>.sql.
+usage: replay_from_csvlog.py LOG.csv OUTDIR --database NAME [--offset BYTES] [--skip-app NAME]
+Writes OUTDIR/<projection>.sql. --offset starts reading at a byte offset of
+the log (where a capture began; it must be the start of a record).
 """
 import csv
+import io
 import os
 import re
 import sys
@@ -20,6 +22,7 @@ csv.field_size_limit(sys.maxsize)
 log_path, out_dir = sys.argv[1], sys.argv[2]
 database = sys.argv[sys.argv.index("--database") + 1] if "--database" in sys.argv else None
 skip_apps = [sys.argv[i + 1] for i, a in enumerate(sys.argv) if a == "--skip-app"]
+offset = int(sys.argv[sys.argv.index("--offset") + 1]) if "--offset" in sys.argv else 0
 
 # csvlog columns (PostgreSQL 15): 0 time, 1 user, 2 database, 3 pid, ...,
 # 11 error severity, 12 sqlstate, 13 message, 14 detail, ..., 22 application_name
@@ -46,11 +49,15 @@ current = {}       # pid -> statements of the open transaction
 reads = {}         # (xid, pos) -> [read statements not yet assigned]
 scripts = {}       # projection -> statements
 CHECKPOINT = re.compile(r"UPDATE projection_checkpoints\s+SET transaction_id", re.S)
-READ = re.compile(r"FROM events\s+WHERE \(transaction_id, global_position\) >", re.S)
+# The batch read (EventLog.read), not the lag query, which also filters on
+# the position but has no watermark.
+READ = re.compile(r"FROM events\s+WHERE \(transaction_id, global_position\) >.*pg_snapshot_xmin", re.S)
 
-with open(log_path, newline="") as handle:
+with open(log_path, "rb") as raw:
+    raw.seek(offset)
+    handle = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
     for row in csv.reader(handle):
-        if len(row) < 23 or row[11] != "LOG" or (database and row[2] != database):
+        if len(row) < 23 or row[11] != "LOG" or (database and row[2] != database) or row[22] in skip_apps:
             continue
         pid, message, detail = row[3], row[13], row[14]
         match = EXECUTE.match(message) or STATEMENT.match(message)

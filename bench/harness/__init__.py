@@ -1,0 +1,1 @@
+"""The pieces of `bench/run.py` (Python 3 standard library only)."""

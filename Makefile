@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
-.PHONY: deps build run test clean-data
+.PHONY: deps build run test clean-data bench bench-smoke
 
 # System packages (PostgreSQL 15, libpq headers, pkg-config), only when missing.
 deps:
@@ -24,6 +24,28 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	@scripts/with-postgres.sh fast .data/pg-test -- $(SWIFT) test --skip-build --disable-xctest
+
+# Benchmarks (bench/README.md): wrk and python3 installed when missing.
+# `make bench` builds release binaries and runs every measurement (about
+# 15 minutes) against a durable private cluster in .data/pg-bench; the table
+# goes to bench/results/<date>-<commit>.md. `make bench-smoke` runs the same
+# harness with tiny durations on the debug build (well under a minute once
+# built), writing only under .data/bench-smoke/. BENCH_SCRATCH=DIR builds in
+# another scratch path (e.g. while someone else builds in .build);
+# BENCH_ARGS passes options to bench/run.py.
+BENCH_SCRATCH ?=
+BENCH_ARGS ?=
+bench_scratch = $(if $(BENCH_SCRATCH),--scratch-path $(BENCH_SCRATCH))
+
+bench:
+	@scripts/install-deps.sh wrk python3
+	$(SWIFT) build -c release $(bench_scratch)
+	python3 bench/run.py --bin "$$($(SWIFT) build -c release $(bench_scratch) --show-bin-path)" $(BENCH_ARGS)
+
+bench-smoke:
+	@scripts/install-deps.sh wrk python3
+	$(SWIFT) build $(bench_scratch)
+	python3 bench/run.py --smoke --bin "$$($(SWIFT) build $(bench_scratch) --show-bin-path)" $(BENCH_ARGS)
 
 clean-data:
 	-scripts/pg-cluster.sh stop .data/pg

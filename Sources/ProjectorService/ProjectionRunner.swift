@@ -1,4 +1,5 @@
 import EventSourcing
+import HTTPCommon
 import Foundation
 import LibPQ
 import Logging

@@ -1,5 +1,6 @@
 import NIOCore
 import EventSourcing
+import HTTPCommon
 import LibPQ
 import Logging
 import PostgresEventStore
@@ -33,7 +34,7 @@ public final class CheckpointWatcher: Service, Sendable {
     let recheckInterval: Duration
     let logger: Logger
     private let state = Mutex(State())
-    private let refreshSignal = RefreshSignal()
+    private let refreshBell = Doorbell()
 
     private struct State {
         /// The checkpoints as last read.
@@ -134,12 +135,12 @@ public final class CheckpointWatcher: Service, Sendable {
     private func listen() async {
         let listener = Listener(conninfo: listenConninfo, channels: [CommitNotifier.projectionsChannel], logger: logger)
         // A notification, or a reconnect after which anything may have happened.
-        for await _ in listener.cancelOnGracefulShutdown() { refreshSignal.raise() }
+        for await _ in listener.cancelOnGracefulShutdown() { refreshBell.ring() }
     }
 
     private func refreshWhenSignalled() async {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await cancelWhenGracefulShutdown { await self.refreshSignal.wait(timeout: self.recheckInterval) }
+            await cancelWhenGracefulShutdown { await self.refreshBell.wait(timeout: self.recheckInterval) }
             guard waiting > 0 else { continue }
             do {
                 try await refresh()
@@ -182,63 +183,6 @@ private final class Waiter: Sendable {
             }
         } onCancel: {
             resolve(false)
-        }
-    }
-}
-
-/// Wakes the refresh loop: a `raise()` ends the current `wait` (or the next
-/// one, if the loop is busy reading, so a notification is never lost and a
-/// burst costs at most one extra read).
-private final class RefreshSignal: Sendable {
-    private struct State {
-        var raised = false
-        var sleeper: CheckedContinuation<Void, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    func raise() {
-        let sleeper = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard let sleeper = state.sleeper else {
-                state.raised = true
-                return nil
-            }
-            state.sleeper = nil
-            return sleeper
-        }
-        sleeper?.resume()
-    }
-
-    /// Returns when raised, after `timeout`, or when the task is cancelled.
-    /// One loop waits at a time.
-    func wait(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForRaise() }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    private func waitForRaise() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.raised || Task.isCancelled {
-                        state.raised = false
-                        return true
-                    }
-                    state.sleeper = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            let sleeper = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                defer { state.sleeper = nil }
-                return state.sleeper
-            }
-            sleeper?.resume()
         }
     }
 }

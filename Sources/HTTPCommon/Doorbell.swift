@@ -2,8 +2,11 @@ import Foundation
 import Synchronization
 
 /// Wakes a sleeping loop: `ring()` ends the current `wait` (or the next one,
-/// if nobody waits now, so a ring between two waits is never lost).
-final class Doorbell: Sendable {
+/// if nobody waits now, so a ring between two waits is never lost, and a
+/// burst of rings costs the loop at most one extra round). The projector's
+/// runners wait on one for new events, the query service's checkpoint
+/// refresh for the projector's notifications.
+public final class Doorbell: Sendable {
     private struct State {
         var rung = false
         var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
@@ -11,7 +14,9 @@ final class Doorbell: Sendable {
 
     private let state = Mutex(State())
 
-    func ring() {
+    public init() {}
+
+    public func ring() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             guard !state.waiters.isEmpty else {
                 state.rung = true
@@ -24,7 +29,7 @@ final class Doorbell: Sendable {
     }
 
     /// Returns on a ring, after `timeout`, or when the task is cancelled.
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.waitForRing() }
             group.addTask { try? await Task.sleep(for: timeout) }

@@ -27,7 +27,7 @@ test: deps
 
 # Benchmarks (bench/README.md): wrk and python3 installed when missing.
 # `make bench` builds release binaries and runs every measurement (about
-# 15 minutes) against a durable private cluster in .data/pg-bench; the table
+# 10 minutes) against a durable private cluster in .data/pg-bench; the table
 # goes to bench/results/<date>-<commit>.md. `make bench-smoke` runs the same
 # harness with tiny durations on the debug build (well under a minute once
 # built), writing only under .data/bench-smoke/. BENCH_SCRATCH=DIR builds in

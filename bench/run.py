@@ -445,8 +445,8 @@ class Bench:
             "",
             "## PostgreSQL",
             "",
-            "Private cluster `%s` (`scripts/pg-cluster.sh start … durable`), csvlog enabled for the statement "
-            "capture (statements are logged only in the capture databases)." % config["cluster"],
+            "Private cluster `%s` (`scripts/pg-cluster.sh start … durable`), csvlog enabled for the projector's "
+            "statement capture (statements are logged only during that pass, in its database)." % config["cluster"],
             "",
             "| setting | value |", "|---|---|",
         ]

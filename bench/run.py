@@ -70,7 +70,7 @@ def parse_args():
     parser.add_argument("--lag-seconds", type=int, help="duration of the end-to-end lag phase")
     parser.add_argument("--output", help="results file (default bench/results/<date>-<commit>.md; smoke: "
                                          ".data/bench-smoke/results.md)")
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark databases and the work directory")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
     args = parser.parse_args()
     config = dict(SMOKE if args.smoke else FULL)
     if args.clients:
@@ -98,11 +98,11 @@ class Bench:
         self.args, self.config = args, config
         self.bin = os.path.abspath(args.bin)
         self.run_id = "bench_" + datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
-        if args.smoke:
-            self.workdir = os.path.join(REPO, ".data", "bench-smoke")
-            shutil.rmtree(self.workdir, ignore_errors=True)
-        else:
-            self.workdir = os.path.join(REPO, ".data", "bench-work", self.run_id)
+        # The last run's work directory stays for inspection (generated pgbench
+        # scripts, id files, the processes' logs; the big replay files are
+        # deleted once used); the next run of the same mode replaces it.
+        self.workdir = os.path.join(REPO, ".data", "bench-smoke" if args.smoke else "bench-full")
+        shutil.rmtree(self.workdir, ignore_errors=True)
         self.log_dir = os.path.join(self.workdir, "logs")
         os.makedirs(self.log_dir, exist_ok=True)
         self.cluster = pg.Cluster(REPO, os.path.join(REPO, config["cluster"]))
@@ -196,7 +196,7 @@ class Bench:
             log("waiting for the projector to catch up with the command path's events")
             wait_caught_up(session, self.names, config["timeout"])
             self.query_path(url, query_url)
-            self.lag_phase(command, query, customer_id)
+            self.lag_phase(url, command, query, customer_id)
             self.rss_end = {label: s.rss_kib() for label, s in services.items()}
             log("RSS at the end of the load (KiB): %s" % self.rss_end)
         finally:
@@ -254,7 +254,15 @@ class Bench:
         for service in self.services.values():
             service.check()
 
+    def quiet(self, url):
+        """Before each measured step: the services are up, and a fresh
+        checkpoint makes a spontaneous one during the step unlikely on
+        either side."""
+        self.check_services()
+        pg.psql(url, "CHECKPOINT")
+
     def pgbench(self, url, kind, clients, label, extra=None):
+        self.quiet(url)
         script = self.scripts[kind]
         return load.pgbench(url, self.script_paths[kind], script.define_args(extra), clients, self.config["seconds"],
                             os.path.join(self.workdir, "pgbench_log"), label)
@@ -266,7 +274,7 @@ class Bench:
         for kind, title in (("post_orders", "POST /orders"), ("post_items", "POST /orders/{id}/items")):
             for clients in config["clients"]:
                 label = "%s, %d conn" % (title, clients)
-                self.check_services()
+                self.quiet(url)
                 log("%s: wrk %d s" % (label, seconds))
                 if kind == "post_orders":
                     http = load.wrk(command_url + "/orders", self.wrk_script("post_orders.lua"), clients, seconds,
@@ -303,7 +311,7 @@ class Bench:
                                          ("list_orders", "GET /orders?customer_id=", "list_orders.lua",
                                           {"CUSTOMER_IDS": customers})):
             label = "%s, %d conn" % (title, clients)
-            self.check_services()
+            self.quiet(url)
             log("%s: wrk %d s" % (label, config["seconds"]))
             http = load.wrk(query_url, self.wrk_script(script), clients, config["seconds"], env, label)
             log("%s: pgbench %d s" % (label, config["seconds"]))
@@ -314,9 +322,9 @@ class Bench:
             log("  HTTP %.0f/s p99 %.2f ms; raw %.0f tps p99 %.2f ms" % (http["rate"], http["p99_ms"],
                                                                         raw["rate"], raw["p99_ms"]))
 
-    def lag_phase(self, command, query, customer_id):
+    def lag_phase(self, url, command, query, customer_id):
         config = self.config
-        self.check_services()
+        self.quiet(url)
         log("end-to-end lag: %d commands/s for %d s" % (config["lag_rate"], config["lag_seconds"]))
         lag = load.lag(command, query, customer_id, config["lag_rate"], config["lag_seconds"])
         self.figures["lag"] = lag
@@ -554,8 +562,6 @@ def main():
         if bench.cluster.url:
             bench.cluster.prune_logs()
         bench.cluster.stop_if_started_here()
-        if not args.keep and not args.smoke and status == 0:
-            shutil.rmtree(bench.workdir, ignore_errors=True)
     log("done (exit %d)" % status)
     return status
 

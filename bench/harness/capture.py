@@ -50,10 +50,13 @@ class Captured:
 
 
 def through(url, port):
-    """The URL with its host and port replaced by the proxy's."""
+    """The URL with its host and port replaced by the proxy's, and without
+    TLS or GSS encryption, so that the proxy can read the messages."""
     parts = urllib.parse.urlsplit(url)
     user = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
-    return urllib.parse.urlunsplit((parts.scheme, "%s127.0.0.1:%d" % (user, port), parts.path, parts.query, ""))
+    query = dict(urllib.parse.parse_qsl(parts.query), sslmode="disable", gssencmode="disable")
+    return urllib.parse.urlunsplit((parts.scheme, "%s127.0.0.1:%d" % (user, port), parts.path,
+                                    urllib.parse.urlencode(query), ""))
 
 
 def capture(cluster, bin_dir, log_dir, repo, database):

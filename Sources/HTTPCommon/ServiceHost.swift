@@ -17,8 +17,9 @@ public struct ServiceHost: Sendable {
     public let migrator: SchemaMigrator
     public let registry: PrometheusCollectorRegistry
 
+    /// - Parameter sessionSettings: server settings for every pooled session.
     public init(name: String, settings: ServiceSettings, registry: PrometheusCollectorRegistry,
-                defaultPoolSize: Int = 16) throws {
+                defaultPoolSize: Int = 16, sessionSettings: [String: String] = [:]) throws {
         self.name = name
         self.settings = settings
         self.registry = registry
@@ -26,7 +27,8 @@ public struct ServiceHost: Sendable {
         logger.logLevel = settings.resolvedLogLevel
         self.logger = logger
         pool = ConnectionPool(ConnectionPool.Configuration(
-            conninfo: settings.resolvedDatabaseURL, maxConnections: settings.resolvedPoolSize ?? defaultPoolSize),
+            conninfo: try ConnectionString.withSessionSettings(settings.resolvedDatabaseURL, sessionSettings),
+            maxConnections: settings.resolvedPoolSize ?? defaultPoolSize),
             logger: logger)
         migrator = SchemaMigrator(migrations: try Migration.load(
             from: ProjectFiles.locate("migrations", explicit: settings.resolvedMigrationsDirectory)))

@@ -13,6 +13,19 @@ public enum ConnectionString {
             .joined(separator: " ")
     }
 
+    /// `base` with server settings for every session it opens (e.g.
+    /// `["synchronous_commit": "off"]`), added to its `options` (`-c k=v`)
+    /// after any it already has, so these win.
+    public static func withSessionSettings(_ base: String, _ settings: [String: String]) throws -> String {
+        guard !settings.isEmpty else { return base }
+        let existing = try parse(base)["options"].map { [$0] } ?? []
+        // Inside `options`, spaces separate switches and a backslash escapes.
+        let switches = settings.sorted { $0.key < $1.key }.map { key, value in
+            "-c \(key)=" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: " ", with: "\\ ")
+        }
+        return try overriding(base, with: ["options": (existing + switches).joined(separator: " ")])
+    }
+
     /// The parameters `conninfo` sets explicitly.
     public static func parse(_ conninfo: String) throws -> [String: String] {
         var errorMessage: UnsafeMutablePointer<CChar>?

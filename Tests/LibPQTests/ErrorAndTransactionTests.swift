@@ -64,6 +64,24 @@ struct ErrorAndTransactionTests {
         #expect(error?.message.isEmpty == false)
     }
 
+    @Test func sessionSettingsApplyToEverySessionAndKeepTheOnesGiven() async throws {
+        try await TestDatabase.withEmpty { database in
+            let base = try ConnectionString.overriding(database.conninfo, with: ["options": "-c work_mem=5MB"])
+            let conninfo = try ConnectionString.withSessionSettings(
+                base, ["synchronous_commit": "off", "application_name": "with a space"])
+            let connection = try await Connection.connect(conninfo)
+            let row = try await connection.query("""
+                SELECT current_setting('synchronous_commit'), current_setting('application_name'),
+                       current_setting('work_mem')
+                """)[0]
+            #expect(try row.decode(String.self, at: 0) == "off")
+            #expect(try row.decode(String.self, at: 1) == "with a space")
+            #expect(try row.decode(String.self, at: 2) == "5MB")
+            await connection.close()
+            #expect(try ConnectionString.withSessionSettings(database.conninfo, [:]) == database.conninfo)
+        }
+    }
+
     @Test func pipelineSendsSeveralStatementsAtOnce() async throws {
         try await TestDatabase.withEmpty { database in
             let connection = try await database.connect()

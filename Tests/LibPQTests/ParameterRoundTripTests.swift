@@ -41,8 +41,28 @@ struct ParameterRoundTripTests {
     }
 
     @Test func uuid() async throws {
-        let value = UUID()
-        #expect(try await roundTrip(value, as: "uuid") == value)
+        for _ in 0..<50 {
+            let value = UUID()
+            #expect(try await roundTrip(value, as: "uuid") == value)
+        }
+        #expect(try await roundTrip(UUID(uuidString: "00000000-0000-0000-0000-000000000000")!, as: "uuid")
+                == UUID(uuidString: "00000000-0000-0000-0000-000000000000")!)
+        #expect(try await roundTrip(UUID(uuidString: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")!, as: "uuid")
+                == UUID(uuidString: "ffffffff-ffff-ffff-ffff-ffffffffffff")!)
+    }
+
+    /// The column decoder's own parser agrees with Foundation's, and refuses
+    /// what is not a UUID.
+    @Test(arguments: [
+        ("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", true), ("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", true),
+        ("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", false), ("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a111", false),
+        ("a0eebc999c0b-4ef8-bb6d-6bb9bd380a11-", false), ("g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", false),
+        ("", false), ("not a uuid", false),
+    ])
+    func uuidColumnText(_ text: String, _ valid: Bool) throws {
+        let decoded = try? UUID(postgresText: Substring(text))
+        #expect((decoded != nil) == valid)
+        if valid { #expect(decoded == UUID(uuidString: text)) }
     }
 
     @Test(arguments: ["0.00", "0.01", "19.99", "59.97", "9999999.99", "-123.45", "12345678901234567890.12"])

@@ -17,9 +17,17 @@ public final class Connection: @unchecked Sendable {
     /// checks that the server has not closed it meanwhile (a restart).
     private let verifyBeforeNextUse = Atomic(false)
 
-    /// The statement `withLeadingStatement` sends ahead of the next query,
-    /// and what became of it. Touched only by the task the connection is lent to.
-    private let leading = Mutex<(statement: SQL?, outcome: Result<QueryResult, PostgresError>?)>((nil, nil))
+    /// Statements `withLeadingStatement` sends ahead of the next query, in
+    /// order, and what became of the ones sent. Touched only by the task the
+    /// connection is lent to.
+    private let leading = Mutex(LeadingStatements())
+
+    private struct LeadingStatements {
+        /// `tracked`: someone waits for the outcome (`withLeadingStatement`).
+        var pending: [(id: Int, statement: SQL, tracked: Bool)] = []
+        var outcomes: [Int: Result<QueryResult, PostgresError>] = [:]
+        var nextID = 0
+    }
 
     /// Statements are prepared once per connection and reused (the plan cache
     /// keeps them valid across DDL). Beyond this many distinct texts, further
@@ -76,41 +84,54 @@ public final class Connection: @unchecked Sendable {
     /// Runs one statement with its bound parameters and returns its rows.
     @discardableResult
     public func query(_ sql: SQL) async throws -> QueryResult {
-        if let first = leading.withLock({ state in defer { state.statement = nil }; return state.statement }) {
-            let outcomes = try await pipeline([first, sql])
-            leading.withLock { $0.outcome = outcomes[0] }
-            if case .failure(let error) = outcomes[0] { throw error }
-            return try outcomes[1].get()
-        }
+        if leading.withLock({ !$0.pending.isEmpty }) { return try await pipeline([sql])[0].get() }
         try validate(sql)
         return try await thread.run { [self] in try execute(sql) }
     }
 
-    /// Runs `body` with `statement` sent ahead of its first query, in the
-    /// same round trip (a pipeline: `statement` runs first, then the query),
-    /// and returns both answers. Saves a round trip where a request needs a
-    /// small check next to its real query, without the code that builds the
-    /// query knowing about the check. If `body` sends nothing, `statement`
-    /// runs alone afterwards. An error of `statement` is thrown.
+    /// Sends `statement` ahead of the next query or pipeline, in the same
+    /// round trip; its error, if any, is thrown there. For a `BEGIN` whose
+    /// transaction's first statement is not known here.
+    public func sendAhead(_ statement: SQL) throws {
+        try validate(statement)
+        leading.withLock { state in
+            state.pending.append((state.nextID, statement, false))
+            state.nextID += 1
+        }
+    }
+
+    /// Runs `body` with `statement` sent ahead of its first query or
+    /// pipeline, in the same round trip (`statement` runs first), and returns
+    /// both answers. Saves a round trip where a request needs a small check
+    /// or a `BEGIN` next to its real work, without the code that does the
+    /// work knowing about it. If `body` sends nothing, `statement` runs alone
+    /// afterwards. An error of `statement` is thrown.
     public func withLeadingStatement<T>(
         _ statement: SQL, _ body: (Connection) async throws -> T
     ) async throws -> (value: T, leading: QueryResult) {
         try validate(statement)
-        leading.withLock { $0 = (statement, nil) }
-        defer { leading.withLock { $0 = (nil, nil) } }
-        let value = try await body(self)
-        switch leading.withLock({ $0.outcome }) {
-        case .some(.success(let result)): return (value, result)
-        case .some(.failure(let error)): throw error
-        case .none:
-            leading.withLock { $0.statement = nil }
-            return (value, try await query(statement))
+        let id = leading.withLock { state in
+            defer { state.nextID += 1 }
+            state.pending.append((state.nextID, statement, true))
+            return state.nextID
         }
+        defer {
+            leading.withLock { state in
+                state.pending.removeAll { $0.id == id }
+                state.outcomes[id] = nil
+            }
+        }
+        let value = try await body(self)
+        if let outcome = leading.withLock({ $0.outcomes[id] }) { return (value, try outcome.get()) }
+        leading.withLock { $0.pending.removeAll { $0.id == id } }
+        return (value, try await query(statement))
     }
 
     /// Runs statements without parameters, possibly several separated by `;`
     /// (migrations, DDL). Never pass values in this text.
     public func execute(unsafeScript script: String) async throws {
+        // A script cannot join a pipeline: what waits to go ahead goes first.
+        if leading.withLock({ !$0.pending.isEmpty }) { _ = try await pipeline([]) }
         _ = try await thread.run { [self] in try execSimple(script) }
     }
 
@@ -120,10 +141,12 @@ public final class Connection: @unchecked Sendable {
         isolation: IsolationLevel = .readCommitted,
         _ body: (Connection) async throws -> T
     ) async throws -> T {
-        try await query(SQL(unsafeRaw: "BEGIN ISOLATION LEVEL \(isolation.rawValue)"))
+        // BEGIN travels with the body's first statement: one round trip less.
         let value: T
         do {
-            value = try await body(self)
+            value = try await withLeadingStatement(SQL(unsafeRaw: "BEGIN ISOLATION LEVEL \(isolation.rawValue)")) {
+                try await body($0)
+            }.value
         } catch {
             _ = try? await query("ROLLBACK")
             throw error
@@ -143,7 +166,16 @@ public final class Connection: @unchecked Sendable {
     /// after it fail too, as PostgreSQL aborts the rest of the pipeline.
     public func pipeline(_ statements: [SQL]) async throws -> [Result<QueryResult, PostgresError>] {
         for statement in statements { try validate(statement) }
-        return try await thread.run { [self] in try runPipeline(statements) }
+        let ahead = leading.withLock { state in defer { state.pending = [] }; return state.pending }
+        let outcomes = try await thread.run { [self] in try runPipeline(ahead.map(\.statement) + statements) }
+        guard !ahead.isEmpty else { return outcomes }
+        leading.withLock { state in
+            for (index, sent) in ahead.enumerated() where sent.tracked { state.outcomes[sent.id] = outcomes[index] }
+        }
+        // The caller's statements did not run if one sent ahead failed: its
+        // error is the one to report.
+        for outcome in outcomes.prefix(ahead.count) { if case .failure(let error) = outcome { throw error } }
+        return Array(outcomes.dropFirst(ahead.count))
     }
 
     // MARK: Health

@@ -50,13 +50,26 @@ public enum ProjectionCheckpoints {
     /// if it is no longer at `old`.
     public static func advance(_ name: String, from old: LogPosition, to new: LogPosition,
                                on connection: Connection) async throws {
-        let updated = try await connection.query("""
-            UPDATE projection_checkpoints
-            SET transaction_id = \(new.transactionID)::xid8, global_position = \(new.globalPosition),
-                state = 'running', last_error = NULL, updated_at = now()
-            WHERE name = \(name) AND transaction_id = \(old.transactionID)::xid8 AND global_position = \(old.globalPosition)
-            """)
-        guard updated.affectedRows == 1 else { throw CheckpointMoved(name: name) }
+        do {
+            try await connection.query(advanceStatement(name, from: old, to: new))
+        } catch let error as PostgresError {
+            throw checkpointMoved(error, name: name) ?? error
+        }
+    }
+
+    /// The compare-and-set of `advance` as one statement, for callers that
+    /// pipeline it with their COMMIT: it raises (SQLSTATE `CP001`, see
+    /// `checkpointMoved`) when `name` is no longer at `old`.
+    public static func advanceStatement(_ name: String, from old: LogPosition, to new: LogPosition) -> SQL {
+        """
+        SELECT chronicle_advance_checkpoint(\(name), \(old.transactionID)::xid8, \(old.globalPosition)::bigint,
+                                            \(new.transactionID)::xid8, \(new.globalPosition)::bigint)
+        """
+    }
+
+    /// `CheckpointMoved` for the error `advanceStatement` raises; nil for any other.
+    public static func checkpointMoved(_ error: PostgresError, name: String) -> CheckpointMoved? {
+        error.sqlState == "CP001" ? CheckpointMoved(name: name) : nil
     }
 
     /// Stops `name` at its current position with `error` shown to operators.

@@ -202,10 +202,24 @@ final class ProjectionRunner: Sendable {
 
     private func commit(_ events: [RecordedEvent], from checkpoint: LogPosition) async throws -> LogPosition {
         let next = events[events.count - 1].position
-        try await pool.withTransaction { tx in
-            try await projection.apply(events, on: tx)
-            // Same transaction as the writes above: a crash cannot apply them twice.
-            try await ProjectionCheckpoints.advance(projection.name, from: checkpoint, to: next, on: tx)
+        try await pool.withConnection { connection in
+            // Two round trips: BEGIN goes with the projection's statements,
+            // and the checkpoint's compare-and-set (same transaction as the
+            // writes: a crash cannot apply them twice) with COMMIT, which an
+            // error turns into nothing committed.
+            do {
+                try connection.sendAhead("BEGIN")
+                try await projection.apply(events, on: connection)
+                let outcomes = try await connection.pipeline([
+                    ProjectionCheckpoints.advanceStatement(projection.name, from: checkpoint, to: next), "COMMIT",
+                ])
+                for case .failure(let error) in outcomes {
+                    throw ProjectionCheckpoints.checkpointMoved(error, name: projection.name) ?? error
+                }
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
         }
         metrics.applied(events.count, checkpoint: next)
         onBatchCommitted()

@@ -82,6 +82,45 @@ struct ErrorAndTransactionTests {
         }
     }
 
+    /// `withTransaction` sends BEGIN with the body's first statement; what
+    /// the body does first, a query, a pipeline or a script, still runs
+    /// inside the transaction, and a throw rolls it all back.
+    @Test func aTransactionBeginsWithItsFirstStatementWhateverItIs() async throws {
+        try await TestDatabase.withEmpty { database in
+            let connection = try await database.connect()
+            try await connection.query("CREATE TABLE t (id int)")
+            struct Abandon: Error {}
+            await #expect(throws: Abandon.self) {
+                try await connection.withTransaction { tx in
+                    try await tx.execute(unsafeScript: "INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)")
+                    throw Abandon()
+                }
+            }
+            await #expect(throws: Abandon.self) {
+                try await connection.withTransaction { tx in
+                    _ = try await tx.pipeline(["INSERT INTO t VALUES (3)", "INSERT INTO t VALUES (4)"])
+                    throw Abandon()
+                }
+            }
+            try await connection.withTransaction { tx in
+                // now() is the transaction's start: the same in both statements.
+                let first = try await tx.query("SELECT now()::text")[0].decode(String.self, at: 0)
+                try await tx.query("SELECT pg_sleep(0.02)")
+                #expect(try await tx.query("SELECT now()::text")[0].decode(String.self, at: 0) == first)
+                try await tx.query("INSERT INTO t VALUES (5)")
+            }
+            // A body that sends nothing still begins and commits.
+            try await connection.withTransaction { _ in }
+            #expect(try await connection.query("SELECT array_agg(id)::text FROM t")[0].decode(String.self, at: 0) == "{5}")
+            // A failing statement sent ahead reports its own error.
+            try connection.sendAhead("SELECT 1/0")
+            let error = await #expect(throws: PostgresError.self) { try await connection.query("SELECT 1") }
+            #expect(error?.sqlState == "22012")
+            #expect(try await connection.query("SELECT \(4)::int")[0].decode(Int.self, at: 0) == 4)
+            await connection.close()
+        }
+    }
+
     @Test func pipelineSendsSeveralStatementsAtOnce() async throws {
         try await TestDatabase.withEmpty { database in
             let connection = try await database.connect()

@@ -41,6 +41,39 @@ struct ProjectorTests {
         }
     }
 
+    /// The checkpoint only moves from where its writer read it; a writer that
+    /// lost the race gets `CheckpointMoved`, and its COMMIT, sent in the same
+    /// round trip, commits none of its writes.
+    @Test func aCheckpointThatMovedRefusesTheAdvanceAndItsCommit() async throws {
+        try await TestDatabase.withMigrated { database in
+            let connection = try await database.connect()
+            try await ProjectionCheckpoints.ensure(["orders"], on: connection)
+            let start = LogPosition.start
+            let first = LogPosition(transactionID: 10, globalPosition: 5)
+            try await ProjectionCheckpoints.advance("orders", from: start, to: first, on: connection)
+            #expect(try await ProjectionCheckpoints.load("orders", on: connection)?.position == first)
+
+            // A second writer still at the start: refused, nothing committed.
+            await #expect(throws: CheckpointMoved.self) {
+                try await ProjectionCheckpoints.advance("orders", from: start, to: LogPosition(transactionID: 11, globalPosition: 9),
+                                                        on: connection)
+            }
+            try await connection.query("CREATE TABLE witness (id int)")
+            try connection.sendAhead("BEGIN")
+            try await connection.query("INSERT INTO witness VALUES (1)")
+            let outcomes = try await connection.pipeline([
+                ProjectionCheckpoints.advanceStatement("orders", from: start, to: LogPosition(transactionID: 11, globalPosition: 9)),
+                "COMMIT",
+            ])
+            let error = try #require(outcomes.compactMap { if case .failure(let e) = $0 { e } else { nil } }.first)
+            #expect(ProjectionCheckpoints.checkpointMoved(error, name: "orders") != nil)
+            try await connection.query("ROLLBACK")
+            #expect(try await ProjectionProbe.count("SELECT count(*) FROM witness", on: connection) == 0)
+            #expect(try await ProjectionCheckpoints.load("orders", on: connection)?.position == first)
+            await connection.close()
+        }
+    }
+
     @Test func thirtyTwoWritersWithRandomCommitDelaysMatchAFromScratchProjection() async throws {
         try await TestDatabase.withMigrated { database in
             let projector = RunningProjector(conninfo: database.conninfo, batchSize: 200)

@@ -10,7 +10,8 @@ enum EventRows {
     static let columns = """
         global_position, transaction_id, stream_id, stream_type, stream_version,
         event_type, event_schema_version, data, recorded_at,
-        metadata->>'command_id', metadata->>'correlation_id', metadata->>'causation_id'
+        metadata->>'command_id' AS command_id, metadata->>'correlation_id' AS correlation_id,
+        metadata->>'causation_id' AS causation_id
         """
 
     static func decode(_ row: Row) throws -> RecordedEvent {

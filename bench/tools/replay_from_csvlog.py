@@ -5,7 +5,7 @@ the projector sent, with the same parameters, in the same order: each batch's
 read of the log, and its transaction (read-table writes + checkpoint
 compare-and-set). Parameters are inlined as literals.
 
-A transaction belongs to the projection its checkpoint UPDATE names; a log
+A transaction belongs to the projection its checkpoint compare-and-set names; a log
 read belongs to the projection whose checkpoint it read from.
 
 usage: replay_from_csvlog.py LOG.csv OUTDIR --database NAME [--offset BYTES] [--skip-app NAME]
@@ -48,7 +48,9 @@ def inline(sql, params):
 current = {}       # pid -> statements of the open transaction
 reads = {}         # (xid, pos) -> [read statements not yet assigned]
 scripts = {}       # projection -> statements
-CHECKPOINT = re.compile(r"UPDATE projection_checkpoints\s+SET transaction_id", re.S)
+# The checkpoint's compare-and-set (migration 0004); params: name, old xid,
+# old position, new xid, new position.
+CHECKPOINT = re.compile(r"SELECT chronicle_advance_checkpoint\(", re.S)
 # The batch read (EventLog.read), not the lag query, which also filters on
 # the position but has no watermark.
 READ = re.compile(r"FROM events\s+WHERE \(transaction_id, global_position\) >.*pg_snapshot_xmin", re.S)
@@ -72,9 +74,8 @@ with open(log_path, "rb") as raw:
         elif pid in current:
             current[pid].append(text)
             if CHECKPOINT.search(sql):
-                # params: new xid, new pos, name, old xid, old pos
-                name = params[3].strip("'")
-                old = (params[4].strip("'"), params[5].strip("'"))
+                name = params[1].strip("'")
+                old = (params[2].strip("'"), params[3].strip("'"))
                 current[pid].append("__CHECKPOINT__ %s %s %s" % (name, old[0], old[1]))
             if upper in ("COMMIT", "ROLLBACK"):
                 statements = current.pop(pid)

@@ -57,16 +57,18 @@ final class ProjectionRunner: Sendable {
     let conninfo: String
     let settings: Settings
     let doorbell: Doorbell
+    let reader: SharedLogReader
     let metrics: ProjectionMetrics
     let logger: Logger
     let onBatchCommitted: @Sendable () -> Void
     private let phaseBox = Mutex(Phase.waitingForLease)
 
     init(projection: any ReadModelProjection, pool: ConnectionPool, conninfo: String, settings: Settings,
-         doorbell: Doorbell = Doorbell(), metrics: ProjectionMetrics, logger: Logger,
+         doorbell: Doorbell = Doorbell(), reader: SharedLogReader, metrics: ProjectionMetrics, logger: Logger,
          onBatchCommitted: @escaping @Sendable () -> Void) {
         self.projection = projection
         self.doorbell = doorbell
+        self.reader = reader
         self.pool = pool
         self.conninfo = conninfo
         self.settings = settings
@@ -147,9 +149,7 @@ final class ProjectionRunner: Sendable {
                 do { try await lease.query("SELECT 1") } catch { throw LeaseLost() }
                 leaseCheckedAt = .now
             }
-            let events = try await pool.withConnection {
-                try await EventLog.read(after: checkpoint, limit: settings.batchSize, on: $0)
-            }
+            let events = try await reader.read(after: checkpoint, limit: settings.batchSize)
             if events.isEmpty {
                 await cancelWhenGracefulShutdown { await self.doorbell.wait(timeout: self.settings.pollInterval) }
                 continue

@@ -17,6 +17,7 @@ public final class ProjectorEngine: Service, Sendable {
     let conninfo: String
     let logger: Logger
     let batchNotifier: CommitNotifier
+    let sharedReader: SharedLogReader
 
     public init(projections: [any ReadModelProjection], pool: ConnectionPool, conninfo: String,
                 registry: PrometheusCollectorRegistry, logger: Logger, batchSize: Int = 1000) {
@@ -28,14 +29,17 @@ public final class ProjectorEngine: Service, Sendable {
         var settings = ProjectionRunner.Settings()
         settings.batchSize = batchSize
         let doorbells = projections.map { _ in Doorbell() }
+        let reader = SharedLogReader(pool: pool)
+        sharedReader = reader
         runners = zip(projections, doorbells).map { projection, doorbell in
             ProjectionRunner(projection: projection, pool: pool, conninfo: conninfo, settings: settings,
-                             doorbell: doorbell,
+                             doorbell: doorbell, reader: reader,
                              metrics: ProjectionMetrics(projection: projection.name, registry: registry),
                              logger: logger, onBatchCommitted: {
                                  notifier.signal()
                                  // Our batch transaction held the log's watermark back for the
                                  // others: a read they made meanwhile may have come back empty.
+                                 reader.signal()
                                  for other in doorbells where other !== doorbell { other.ring() }
                              })
         }
@@ -67,6 +71,7 @@ public final class ProjectorEngine: Service, Sendable {
         let listener = Listener(conninfo: conninfo, channels: [CommitNotifier.eventsChannel], logger: logger)
         for await _ in listener.cancelOnGracefulShutdown() {
             // A notification, or a reconnect after which anything may have happened.
+            sharedReader.signal()
             for runner in runners { runner.doorbell.ring() }
         }
     }

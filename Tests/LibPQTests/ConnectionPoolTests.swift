@@ -12,11 +12,11 @@ struct ConnectionPoolTests {
             // Hold both connections, then ask for a third.
             let holdersDone = HoldersDone()
             async let first: Void = pool.withConnection {
-                try await $0.query("SELECT pg_sleep(4)")
+                try await $0.query("SELECT pg_sleep(10)")
                 holdersDone.mark()
             }
             async let second: Void = pool.withConnection {
-                try await $0.query("SELECT pg_sleep(4)")
+                try await $0.query("SELECT pg_sleep(10)")
                 holdersDone.mark()
             }
             try await Task.sleep(for: .milliseconds(400))

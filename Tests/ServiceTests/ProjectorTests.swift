@@ -2,7 +2,7 @@ import EventSourcing
 import Foundation
 import LibPQ
 import PostgresEventStore
-import ProjectorService
+@testable import ProjectorService
 import ReadModel
 import ShopDomain
 import TestSupport
@@ -291,6 +291,45 @@ struct FailsOnSku: ReadModelProjection {
         try await base.apply(events, on: connection)
         if events.contains(where: { $0.event.type == "order.placed" && String(decoding: $0.event.data, as: UTF8.self).contains(sku) }) {
             throw Poison()
+        }
+    }
+}
+
+@Suite("Projector: one log read for runners woken together")
+struct SharedLogReaderTests {
+    @Test func aReadIsJoinedUntilTheNextSignalOrTheWindowEnds() async throws {
+        try await TestDatabase.withMigrated { database in
+            let pool = database.makePool(maxConnections: 2)
+            let shop = ShopWriter(store: PostgresEventStore(pool: pool))
+            // Transactions of other tests on the server hold the log's
+            // watermark back for a while: wait until a direct read shows `count`.
+            func visible(_ count: Int) async throws {
+                while try await pool.withConnection({ try await EventLog.read(after: .start, limit: 100, on: $0) }).count < count {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            _ = try await shop.registerCustomer("First")
+            try await visible(1)
+            let reader = SharedLogReader(pool: pool, reuseWindow: .seconds(30))
+            reader.signal()
+            #expect(try await reader.read(after: .start, limit: 100).count == 1)
+            _ = try await shop.registerCustomer("Second")
+            try await visible(2)
+            // No signal since the first read: it is joined, the second event unseen.
+            #expect(try await reader.read(after: .start, limit: 100).count == 1)
+            // Another limit is another read.
+            #expect(try await reader.read(after: .start, limit: 99).count == 2)
+            reader.signal()
+            #expect(try await reader.read(after: .start, limit: 100).count == 2)
+
+            let brief = SharedLogReader(pool: pool, reuseWindow: .milliseconds(1))
+            #expect(try await brief.read(after: .start, limit: 100).count == 2)
+            _ = try await shop.registerCustomer("Third")
+            try await visible(3)
+            try await Task.sleep(for: .milliseconds(5))
+            // Too old to join, signal or not: a polling runner really looks.
+            #expect(try await brief.read(after: .start, limit: 100).count == 3)
+            await pool.close()
         }
     }
 }

@@ -31,9 +31,9 @@ public struct AdminOptions: ParsableArguments {
     var migrations: String? { migrationsDirectory ?? ProcessInfo.processInfo.environment["CHRONICLE_MIGRATIONS"] }
 
     /// Connects, turning a failure into a one-line message for the operator.
-    func connect() async throws -> Connection {
+    func connect(sessionSettings: [String: String] = [:]) async throws -> Connection {
         do {
-            return try await Connection.connect(conninfo)
+            return try await Connection.connect(try ConnectionString.withSessionSettings(conninfo, sessionSettings))
         } catch let error as PostgresError {
             throw AdminFailure("cannot connect to the database: \(error.message)")
         }

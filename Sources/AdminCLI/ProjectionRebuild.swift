@@ -121,7 +121,9 @@ struct ProjectionRebuild {
             // Tables first, then the checkpoint row: the live projector takes
             // them in the same order, so neither can wait for the other in a cycle.
             let live = tables.map { "public." + quoteIdentifier($0) }.joined(separator: ", ")
-            try await tx.execute(unsafeScript: "LOCK TABLE \(live) IN ACCESS EXCLUSIVE MODE")
+            // The batches may commit lazily (ProjectionSessions), not the swap
+            // that the command reports done.
+            try await tx.execute(unsafeScript: "SET LOCAL synchronous_commit = on; LOCK TABLE \(live) IN ACCESS EXCLUSIVE MODE")
             try await ProjectionCheckpoints.ensure([projection], on: tx)
             _ = try await tx.query("SELECT 1 FROM projection_checkpoints WHERE name = \(projection) FOR UPDATE")
             var position = start

@@ -41,7 +41,8 @@ extension AdminCommand {
         }
 
         public func run() async throws {
-            let connection = try await options.connect()
+            // The projector's session settings: a rebuild runs its batches.
+            let connection = try await options.connect(sessionSettings: ProjectionSessions.settings)
             let display = ProgressDisplay(terminal: isatty(STDOUT_FILENO) == 1)
             for projection in all ? ShopProjections.names : [name!] {
                 do {

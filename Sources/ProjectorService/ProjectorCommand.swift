@@ -22,15 +22,6 @@ public struct ProjectorCommand: AsyncParsableCommand {
 
     public init() {}
 
-    /// The projector's commits do not wait for the WAL flush: a batch's rows
-    /// and its checkpoint commit together or not at all, also after a crash,
-    /// so a commit lost in a crash is only applied again from the older
-    /// checkpoint, exactly once. Everything the projector writes derives from
-    /// the log, which the command service still commits durably. Saves a
-    /// disk flush per batch per projection, and the flush queue the command
-    /// service's commits wait in.
-    static let sessionSettings = ["synchronous_commit": "off"]
-
     public func validate() throws {
         guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 10000") }
     }
@@ -38,7 +29,7 @@ public struct ProjectorCommand: AsyncParsableCommand {
     public func run() async throws {
         let registry = ServiceHost.bootstrapProcess(settings: settings)
         let host = try ServiceHost(name: "projector", settings: settings, registry: registry, defaultPoolSize: 8,
-                                   sessionSettings: Self.sessionSettings)
+                                   sessionSettings: ProjectionSessions.settings)
         let engine = ProjectorEngine(projections: ShopProjections.all(), pool: host.pool,
                                      conninfo: settings.resolvedDatabaseURL, registry: registry, logger: host.logger,
                                      batchSize: batchSize)

@@ -34,7 +34,7 @@ enum CommandAnswer {
             headers["Location"] = reply.aggregate == .customer ? "/customers/\(id)" : "/orders/\(id)"
         }
         return StoredResponse(status: reply.created ? 201 : 200, headers: headers,
-                              body: Array(try JSONCoding.encoder.encode(body)))
+                              body: Array(try ShopJSON.encoder.encode(body)))
     }
 
     /// The problem for an error a client caused, or nil for one it did not

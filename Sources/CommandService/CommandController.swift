@@ -152,6 +152,6 @@ extension ProblemDetails {
     func stored() throws -> StoredResponse {
         var headers = ["Content-Type": "application/problem+json"]
         for field in extraHeaders { headers[field.name.canonicalName] = field.value }
-        return StoredResponse(status: statusCode, headers: headers, body: Array(try JSONCoding.encoder.encode(self)))
+        return StoredResponse(status: statusCode, headers: headers, body: Array(try ShopJSON.encoder.encode(self)))
     }
 }

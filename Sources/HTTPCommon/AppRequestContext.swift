@@ -20,33 +20,6 @@ public struct AppRequestContext: RequestContext {
     }
 
     public var maxUploadSize: Int { Self.bodyLimit }
-    public var requestDecoder: JSONDecoder { JSONCoding.decoder }
-    public var responseEncoder: JSONEncoder { JSONCoding.encoder }
-}
-
-/// JSON as API.md wants it: stable key order, unescaped slashes, RFC 3339
-/// UTC timestamps with milliseconds (the domain's `Timestamp`).
-public enum JSONCoding {
-    public static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.format(date))
-        }
-        return encoder
-    }
-
-    public static var decoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = Timestamp.parse(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 timestamp")
-            }
-            return date
-        }
-        return decoder
-    }
+    public var requestDecoder: JSONDecoder { ShopJSON.decoder }
+    public var responseEncoder: JSONEncoder { ShopJSON.encoder }
 }

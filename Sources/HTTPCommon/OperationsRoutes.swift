@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Prometheus
+import ShopDomain
 
 /// `/health/live`, `/health/ready` and `/metrics`, served by all three
 /// processes.
@@ -45,7 +46,7 @@ public struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
-        let body = try JSONCoding.encoder.encode(value)
+        let body = try ShopJSON.encoder.encode(value)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ShopDomain
 
 /// An RFC 9457 problem, rendered as `application/problem+json`. Every error
 /// response of our services is one of these.
@@ -51,7 +52,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Encodable, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = extraHeaders
         headers[.contentType] = "application/problem+json"
-        let body = try JSONCoding.encoder.encode(self)
+        let body = try ShopJSON.encoder.encode(self)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

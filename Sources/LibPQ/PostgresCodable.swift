@@ -180,7 +180,7 @@ public struct JSONText: PostgresCodable, Equatable {
         bytes = Array(try encoder.encode(value))
     }
 
-    public func decode<T: Decodable>(_ type: T.Type, decoder: JSONDecoder = JSONDecoder()) throws -> T {
+    public func decode<T: Decodable>(_ type: T.Type, decoder: JSONDecoder = JSONText.decoder) throws -> T {
         try decoder.decode(type, from: Data(bytes))
     }
 
@@ -188,11 +188,14 @@ public struct JSONText: PostgresCodable, Equatable {
 
     public init(postgresText text: Substring) { bytes = Array(text.utf8) }
 
-    public static var encoder: JSONEncoder {
+    /// Shared: making an encoder per value was work on every append.
+    public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }
+    }()
+
+    public static let decoder = JSONDecoder()
 }
 
 extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {

@@ -2,33 +2,18 @@ import EventSourcing
 import Foundation
 
 /// How event payloads become JSON bytes and back: snake_case keys (each
-/// payload spells its own), keys sorted and `/` unescaped so the same event
-/// always encodes to the same bytes, times as `Timestamp` strings, money as
+/// payload spells its own), the rest as `ShopJSON` writes it (the same event
+/// always encodes to the same bytes, times as `Timestamp` strings), money as
 /// two-decimal strings (by `Money`'s own coding).
 enum EventData {
     static func encode<Payload: Encodable>(_ payload: Payload, type: String, schemaVersion: Int) throws -> EncodedEvent {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.format(date))
-        }
-        return EncodedEvent(type: type, schemaVersion: schemaVersion, data: Array(try encoder.encode(payload)))
+        EncodedEvent(type: type, schemaVersion: schemaVersion, data: Array(try ShopJSON.encoder.encode(payload)))
     }
 
     /// Decodes `event.data`, already upcast to the current version, as `Payload`.
     static func decode<Payload: Decodable>(_: Payload.Type, from event: EncodedEvent) throws -> Payload {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            guard let date = Timestamp.parse(text) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                        debugDescription: "not an RFC 3339 UTC time: \(text)"))
-            }
-            return date
-        }
         do {
-            return try decoder.decode(Payload.self, from: Data(event.data))
+            return try ShopJSON.decoder.decode(Payload.self, from: Data(event.data))
         } catch let error as DecodingError {
             throw EventDecodingError.malformedData(eventType: event.type, schemaVersion: event.schemaVersion,
                                                    reason: error.readableDescription)

@@ -30,12 +30,6 @@ public struct DailySalesProjection: ReadModelProjection {
     public var name: String { Self.name }
     public var tables: [String] { Self.tableNames }
 
-    /// Creates this projection's tables and indexes in `schema` (see `ReadModelSchema`).
-    public static func createTables(in schema: String, on connection: Connection) async throws {
-        try await ReadModelSchema.createTables(function: "daily_sales_projection_create_tables", in: schema,
-                                               on: connection)
-    }
-
     enum Kind: CaseIterable {
         case placed, itemAdded, itemRemoved, confirmed, cancelled
     }

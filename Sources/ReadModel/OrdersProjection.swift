@@ -41,11 +41,6 @@ public struct OrdersProjection: ReadModelProjection {
     public var name: String { Self.name }
     public var tables: [String] { Self.tableNames }
 
-    /// Creates this projection's tables and indexes in `schema` (see `ReadModelSchema`).
-    public static func createTables(in schema: String, on connection: Connection) async throws {
-        try await ReadModelSchema.createTables(function: "orders_projection_create_tables", in: schema, on: connection)
-    }
-
     enum Kind: CaseIterable {
         case customerNamed, placed, itemAdded, itemRemoved, shippingAddressChanged, statusChanged
     }

@@ -18,6 +18,15 @@ public protocol ReadModelProjection: Sendable {
     func apply(_ events: [RecordedEvent], on connection: Connection) async throws
 }
 
+extension ReadModelProjection {
+    /// Creates this projection's tables and indexes in `schema`, through the
+    /// SQL function the migrations define for it,
+    /// `<name>_projection_create_tables` (see `ReadModelSchema`).
+    public func createTables(in schema: String, on connection: Connection) async throws {
+        try await ReadModelSchema.createTables(function: "\(name)_projection_create_tables", in: schema, on: connection)
+    }
+}
+
 /// The shop's projections.
 public enum ShopProjections {
     /// The projections' names, in the order `all` returns them.
@@ -38,12 +47,8 @@ public enum ShopProjections {
     /// `public`. Throws `ReadModelSchemaError.unknownProjection` for an unknown name.
     public static func createTables(forProjection name: String, in schema: String,
                                     on connection: Connection) async throws {
-        switch name {
-        case OrdersProjection.name: try await OrdersProjection.createTables(in: schema, on: connection)
-        case CustomersProjection.name: try await CustomersProjection.createTables(in: schema, on: connection)
-        case DailySalesProjection.name: try await DailySalesProjection.createTables(in: schema, on: connection)
-        default: throw ReadModelSchemaError.unknownProjection(name)
-        }
+        guard let projection = projection(named: name) else { throw ReadModelSchemaError.unknownProjection(name) }
+        try await projection.createTables(in: schema, on: connection)
     }
 
     /// Creates every projection's tables in `schema`.

@@ -24,8 +24,9 @@ import LibPQ
 /// names (`tables`), which a test checks against what the function creates.
 enum ReadModelSchema {
     static func createTables(function: String, in schema: String, on connection: Connection) async throws {
-        // `function` is one of our own constant names, never input.
-        try await connection.query("SELECT \(unsafeRaw: function)(\(schema))")
+        // `function` is derived from a projection's name, never from input;
+        // quoted all the same.
+        try await connection.query("SELECT \(unsafeRaw: quoteIdentifier(function))(\(schema))")
     }
 
     /// `schema.table`, quoted for splicing into SQL text.

@@ -75,10 +75,11 @@ public final class CheckpointWatcher: Service, Sendable {
 
     /// Returns true once every projection in `names` has a checkpoint at or
     /// past `position`; false when `timeout` passes first, the task is
-    /// cancelled (the client went away) or the process shuts down. Throws
+    /// cancelled, the future `clientGone` gives completes (the client went
+    /// away) or the process shuts down. Throws
     /// only when the checkpoints cannot be read at all (the database is down).
     public func wait(for names: [String], toReach position: LogPosition, timeout: Duration,
-                     endingWhen clientGone: EventLoopFuture<Void>? = nil) async throws -> Bool {
+                     endingWhen clientGone: @Sendable () async -> EventLoopFuture<Void>? = { nil }) async throws -> Bool {
         if Self.reached(names, position, in: state.withLock { $0.known }) { return true }
         let waiter = Waiter()
         // Registered before the first read: a batch committed between that
@@ -95,8 +96,10 @@ public final class CheckpointWatcher: Service, Sendable {
             waiter.resolve(false)
         }
         defer { timer.cancel() }
-        // Nobody is left to answer once the client has gone away.
-        clientGone?.whenComplete { _ in waiter.resolve(false) }
+        // Nobody is left to answer once the client has gone away. Looked up
+        // only here: a token already reached, the common case, needs no
+        // trip to the connection's event loop.
+        await clientGone()?.whenComplete { _ in waiter.resolve(false) }
         // On SIGTERM, answer waiting requests now (stale) rather than let
         // them hold the drain for up to 30 s.
         return await withGracefulShutdownHandler {

@@ -97,7 +97,7 @@ public struct QueryController: Sendable {
         if let token = consistencyRequest.token, !Q.projections.isEmpty {
             let reached = try await watcher.wait(for: Q.projections, toReach: token.position,
                                                  timeout: consistencyRequest.wait,
-                                                 endingWhen: await context.clientGone())
+                                                 endingWhen: { await context.clientGone() })
             consistency = reached ? .fresh : .stale
         }
         let answer = try await pool.withConnection { connection in

@@ -93,10 +93,16 @@ public final class Connection: @unchecked Sendable {
     /// round trip; its error, if any, is thrown there. For a `BEGIN` whose
     /// transaction's first statement is not known here.
     public func sendAhead(_ statement: SQL) throws {
+        _ = try enqueueAhead(statement, tracked: false)
+    }
+
+    /// Queues `statement` for the next query or pipeline; returns its id.
+    private func enqueueAhead(_ statement: SQL, tracked: Bool) throws -> Int {
         try validate(statement)
-        leading.withLock { state in
-            state.pending.append((state.nextID, statement, false))
-            state.nextID += 1
+        return leading.withLock { state in
+            defer { state.nextID += 1 }
+            state.pending.append((state.nextID, statement, tracked))
+            return state.nextID
         }
     }
 
@@ -109,12 +115,7 @@ public final class Connection: @unchecked Sendable {
     public func withLeadingStatement<T>(
         _ statement: SQL, _ body: (Connection) async throws -> T
     ) async throws -> (value: T, leading: QueryResult) {
-        try validate(statement)
-        let id = leading.withLock { state in
-            defer { state.nextID += 1 }
-            state.pending.append((state.nextID, statement, true))
-            return state.nextID
-        }
+        let id = try enqueueAhead(statement, tracked: true)
         defer {
             leading.withLock { state in
                 state.pending.removeAll { $0.id == id }

@@ -16,11 +16,16 @@ stop_all() {
 }
 trap 'stop_all; exit 0' INT TERM
 
-"$bin/command-service" & pids+=($!)
-"$bin/query-service" & pids+=($!)
-"$bin/projector" & pids+=($!)
+# Ports: CHRONICLE_COMMAND_PORT, CHRONICLE_QUERY_PORT, CHRONICLE_PROJECTOR_PORT
+# (0 picks a free one), else each service's default.
+command_port=${CHRONICLE_COMMAND_PORT:-8080}
+query_port=${CHRONICLE_QUERY_PORT:-8081}
+projector_port=${CHRONICLE_PROJECTOR_PORT:-8082}
+"$bin/command-service" --port "$command_port" & pids+=($!)
+"$bin/query-service" --port "$query_port" & pids+=($!)
+"$bin/projector" --port "$projector_port" & pids+=($!)
 
-echo "command-service :${CHRONICLE_COMMAND_PORT:-8080}  query-service :8081  projector :8082 — Ctrl-C stops all" >&2
+echo "command-service :$command_port  query-service :$query_port  projector :$projector_port — Ctrl-C stops all" >&2
 wait -n "${pids[@]}"
 status=$?
 echo "a process exited (status $status); stopping the others" >&2

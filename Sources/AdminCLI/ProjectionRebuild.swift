@@ -14,12 +14,13 @@ import ReadModel
 ///    stopped. Meanwhile the live projector and the query service go on with
 ///    the live tables.
 /// 2. **Swap.** Once the new tables are near the head of the log, one
-///    transaction locks the live tables (waiting for the live projector's
-///    batch in flight, and holding back readers for the few milliseconds
-///    left), applies the last events to the new tables, moves the live
-///    tables out and the new ones in (`ALTER TABLE … SET SCHEMA`), and sets
-///    the live checkpoint to the new tables' position. The live projector's
-///    next batch, if it raced us, fails its checkpoint compare-and-set and is
+///    transaction locks the live checkpoint row (waiting for the live
+///    projector's batch in flight) and then the live tables (holding back
+///    readers for the few milliseconds left), applies the last events to
+///    the new tables, moves the live tables out and the new ones in
+///    (`ALTER TABLE … SET SCHEMA`), and sets the live checkpoint to the new
+///    tables' position. The live projector's next batch, if it raced us,
+///    finds its checkpoint moved at its first statement (see `swap`) and is
 ///    rolled back; it then reloads the checkpoint and carries on against the
 ///    new tables. So no event is applied twice and none is skipped, readers
 ///    never see a missing or older view, and no lease changes hands.
@@ -35,6 +36,8 @@ struct ProjectionRebuild {
 
     /// How long a rebuild waits for another one's lock before refusing.
     static let lockPatience = "5s"
+    /// Catch-up passes before the swap takes whatever is left.
+    static let maxPasses = 8
 
     var rebuildSchema: String { "rebuild_\(projection)" }
     var retiredSchema: String { "retired_\(projection)" }
@@ -59,14 +62,25 @@ struct ProjectionRebuild {
             .decode(Int.self, at: 0)
         var progress = RebuildProgress(projection: projection, done: done, total: max(total, done), resumed: done > 0)
         report(progress)
-        while true {
-            let (applied, next) = try await applyBatch(after: position, on: connection, inTransaction: false)
-            position = next
-            done += applied
-            progress.update(done: done, total: max(progress.total, done))
-            report(progress)
-            // A short batch means the head of the log: the swap takes the rest.
-            if applied < batchSize { break }
+        // Catch up in passes, each to the head of the log as it stood when
+        // the pass began. Under writes that never pause the log has no end
+        // to reach, so instead of waiting for a short batch we swap once a
+        // pass leaves little behind (the swap applies that rest under its
+        // lock), or after `maxPasses` when writers keep pace with us.
+        var passes = 0
+        while let target = try await EventLog.head(on: connection), target > position {
+            while position < target {
+                let (applied, next) = try await applyBatch(after: position, upTo: target, on: connection,
+                                                           inTransaction: false)
+                if applied == 0 { break }
+                position = next
+                done += applied
+                progress.update(done: done, total: max(progress.total, done))
+                report(progress)
+            }
+            passes += 1
+            let behind = try await EventLog.lag(after: position, cap: batchSize, on: connection).events
+            if behind <= batchSize || passes >= Self.maxPasses { break }
         }
         done += try await swap(from: position)
         progress.update(done: done, total: max(progress.total, done))
@@ -88,7 +102,7 @@ struct ProjectionRebuild {
         try await connection.withTransaction { tx in
             try await tx.execute(unsafeScript: "DROP SCHEMA IF EXISTS \(quoteIdentifier(rebuildSchema)) CASCADE")
             try await ShopProjections.createTables(forProjection: projection, in: rebuildSchema, on: tx)
-            try await tx.query("DELETE FROM projection_checkpoints WHERE name = \(checkpointName)")
+            try await ProjectionCheckpoints.remove(checkpointName, on: tx)
             try await ProjectionCheckpoints.ensure([checkpointName], on: tx)
         }
         return .start
@@ -99,15 +113,16 @@ struct ProjectionRebuild {
             .decode(Bool.self, at: 0)
     }
 
-    /// Applies the next batch to the rebuild tables and moves the rebuild
-    /// checkpoint, in one transaction (or in the caller's).
-    private func applyBatch(after position: LogPosition, on connection: Connection,
+    /// Applies the next batch, up to `target`, to the rebuild tables and
+    /// moves the rebuild checkpoint, in one transaction (or in the caller's).
+    private func applyBatch(after position: LogPosition, upTo target: LogPosition, on connection: Connection,
                             inTransaction: Bool) async throws -> (Int, LogPosition) {
-        let events = try await EventLog.read(after: position, limit: batchSize, on: connection)
+        let events = Array(try await EventLog.read(after: position, limit: batchSize, on: connection)
+            .prefix { $0.position <= target })
         guard let last = events.last?.position else { return (0, position) }
-        let target = ShopProjections.projection(named: projection, schema: rebuildSchema)!
+        let rebuilt = ShopProjections.projection(named: projection, schema: rebuildSchema)!
         let apply: (Connection) async throws -> Void = { tx in
-            try await target.apply(events, on: tx)
+            try await rebuilt.apply(events, on: tx)
             try await ProjectionCheckpoints.advance(checkpointName, from: position, to: last, on: tx)
         }
         if inTransaction { try await apply(connection) } else { try await connection.withTransaction(apply) }
@@ -118,21 +133,38 @@ struct ProjectionRebuild {
     private func swap(from start: LogPosition) async throws -> Int {
         let tables = ShopProjections.projection(named: projection)!.tables
         return try await connection.withTransaction { tx in
-            // Tables first, then the checkpoint row: the live projector takes
-            // them in the same order, so neither can wait for the other in a cycle.
-            let live = tables.map { "public." + quoteIdentifier($0) }.joined(separator: ", ")
+            // The checkpoint row first, then the tables. A live batch claims
+            // the same row as its first statement (`claimStatement`) before
+            // it writes a table, so:
+            // - a batch in flight holds the row: we wait here until it
+            //   commits, and then apply from a table that includes it;
+            // - a batch that starts after this lock waits at its claim; when
+            //   we commit, its claim re-reads the row, finds the checkpoint
+            //   moved and raises CP001 before writing anything, and the
+            //   runner reloads the checkpoint and carries on against the new
+            //   tables. Nothing is applied twice, nothing skipped, and the
+            //   error is never mistaken for a poison event;
+            // - both take the row before the tables, so neither can wait for
+            //   the other in a cycle.
             // The batches may commit lazily (ProjectionSessions), not the swap
             // that the command reports done.
-            try await tx.execute(unsafeScript: "SET LOCAL synchronous_commit = on; LOCK TABLE \(live) IN ACCESS EXCLUSIVE MODE")
-            try await ProjectionCheckpoints.ensure([projection], on: tx)
-            _ = try await tx.query("SELECT 1 FROM projection_checkpoints WHERE name = \(projection) FOR UPDATE")
+            try await tx.execute(unsafeScript: "SET LOCAL synchronous_commit = on")
+            try await ProjectionCheckpoints.lockForSwap(projection, on: tx)
+            let live = tables.map { "public." + quoteIdentifier($0) }.joined(separator: ", ")
+            // Readers wait for the few milliseconds left, rather than see a table vanish.
+            try await tx.execute(unsafeScript: "LOCK TABLE \(live) IN ACCESS EXCLUSIVE MODE")
+            // Up to the head as it is now, not "until empty": writers go on
+            // appending, and the live projector takes what comes after.
             var position = start
             var appliedWhileLocked = 0
-            while true {
-                let (applied, next) = try await applyBatch(after: position, on: tx, inTransaction: true)
-                position = next
-                appliedWhileLocked += applied
-                if applied == 0 { break }
+            if let target = try await EventLog.head(on: tx) {
+                while position < target {
+                    let (applied, next) = try await applyBatch(after: position, upTo: target, on: tx,
+                                                               inTransaction: true)
+                    if applied == 0 { break }
+                    position = next
+                    appliedWhileLocked += applied
+                }
             }
             try await tx.execute(unsafeScript: """
                 DROP SCHEMA IF EXISTS \(quoteIdentifier(retiredSchema)) CASCADE;
@@ -144,13 +176,8 @@ struct ProjectionRebuild {
                     ALTER TABLE \(quoteIdentifier(rebuildSchema)).\(quoteIdentifier(table)) SET SCHEMA public;
                     """)
             }
-            try await tx.query("""
-                UPDATE projection_checkpoints
-                SET transaction_id = \(position.transactionID)::xid8, global_position = \(position.globalPosition),
-                    state = 'running', last_error = NULL, updated_at = now()
-                WHERE name = \(projection)
-                """)
-            try await tx.query("DELETE FROM projection_checkpoints WHERE name = \(checkpointName)")
+            try await ProjectionCheckpoints.reset(projection, to: position, on: tx)
+            try await ProjectionCheckpoints.remove(checkpointName, on: tx)
             return appliedWhileLocked
         }
     }

@@ -21,7 +21,7 @@ extension AdminCommand {
         struct Status: Encodable {
             var name: String
             var state: String
-            var checkpoint: String
+            var checkpoint: Int64
             var lagEvents: Int
             var lastError: String?
             var leaseHolder: String?
@@ -61,7 +61,7 @@ extension AdminCommand {
                 let lag = try await EventLog.lag(after: position, on: connection)
                 statuses.append(Status(
                     name: name, state: checkpoint?.state.rawValue ?? "not started",
-                    checkpoint: "\(position.globalPosition)", lagEvents: lag.events,
+                    checkpoint: position.globalPosition, lagEvents: lag.events,
                     lastError: checkpoint?.lastError, leaseHolder: holders[name]))
             }
             return statuses
@@ -70,7 +70,7 @@ extension AdminCommand {
         static func table(_ statuses: [Status]) -> String {
             let header = ["NAME", "STATE", "CHECKPOINT", "LAG", "LEASE HOLDER", "LAST ERROR"]
             let rows = statuses.map {
-                [$0.name, $0.state, $0.checkpoint, "\($0.lagEvents)", $0.leaseHolder ?? "-", $0.lastError ?? "-"]
+                [$0.name, $0.state, "\($0.checkpoint)", "\($0.lagEvents)", $0.leaseHolder ?? "-", $0.lastError ?? "-"]
             }
             let widths = header.indices.map { column in
                 ([header] + rows).map { $0[column].count }.max() ?? 0

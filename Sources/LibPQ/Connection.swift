@@ -149,11 +149,21 @@ public final class Connection: @unchecked Sendable {
                 try await body($0)
             }.value
         } catch {
-            _ = try? await query("ROLLBACK")
+            try? await rollback()
             throw error
         }
         try await query("COMMIT")
         return value
+    }
+
+    /// Ends the transaction, if any, after a failure. Statements still
+    /// waiting to go ahead are dropped, never sent: sent in front of the
+    /// ROLLBACK, one that fails (a `BEGIN`'s companion check, say) would
+    /// make the server skip the ROLLBACK too, and the session would go back
+    /// to the pool inside an aborted transaction.
+    public func rollback() async throws {
+        leading.withLock { $0.pending.removeAll() }
+        try await query("ROLLBACK")
     }
 
     public enum IsolationLevel: String, Sendable {

@@ -17,6 +17,7 @@ public struct ProjectionCheckpoint: Sendable, Equatable {
 /// overlap) — nothing of ours was written.
 public struct CheckpointMoved: Error, Sendable {
     public var name: String
+    public init(name: String) { self.name = name }
 }
 
 /// The statements on `projection_checkpoints`. Advancing is a compare-and-set
@@ -67,19 +68,64 @@ public enum ProjectionCheckpoints {
         """
     }
 
-    /// `CheckpointMoved` for the error `advanceStatement` raises; nil for any other.
+    /// The first statement of a batch that writes `name`'s read rows: it
+    /// locks the checkpoint row and raises (SQLSTATE `CP001`, see
+    /// `checkpointMoved`) when `name` is no longer at `position`.
+    ///
+    /// Everything that moves a checkpoint takes this row lock before it
+    /// touches the projection's tables — a batch here, a rebuild's swap
+    /// with `lockForSwap` — so they run one after the other, in the same
+    /// lock order (no deadlock), and a batch that waited for a swap finds
+    /// the checkpoint moved before it writes a single row. Without it the
+    /// batch's writes would run first, against the tables the swap put in
+    /// place, and fail on rows that already exist: an error that looks like
+    /// a poison event instead of a moved checkpoint.
+    public static func claimStatement(_ name: String, at position: LogPosition) -> SQL {
+        "SELECT chronicle_claim_checkpoint(\(name), \(position.transactionID)::xid8, \(position.globalPosition)::bigint)"
+    }
+
+    /// Locks `name`'s checkpoint row (creating it if missing) for the rest
+    /// of the caller's transaction, waiting for a batch in flight to commit;
+    /// batches that start later wait at their `claimStatement`.
+    public static func lockForSwap(_ name: String, on connection: Connection) async throws {
+        try await ensure([name], on: connection)
+        try await connection.query("SELECT 1 FROM projection_checkpoints WHERE name = \(name) FOR UPDATE")
+    }
+
+    /// Sets `name` to `position`, running, with no error: the rebuild's swap,
+    /// under `lockForSwap`.
+    public static func reset(_ name: String, to position: LogPosition, on connection: Connection) async throws {
+        try await connection.query("""
+            UPDATE projection_checkpoints
+            SET transaction_id = \(position.transactionID)::xid8, global_position = \(position.globalPosition),
+                state = 'running', last_error = NULL, updated_at = now()
+            WHERE name = \(name)
+            """)
+    }
+
+    /// Removes `name`'s row (a finished rebuild's own checkpoint).
+    public static func remove(_ name: String, on connection: Connection) async throws {
+        try await connection.query("DELETE FROM projection_checkpoints WHERE name = \(name)")
+    }
+
+    /// `CheckpointMoved` for the error `advanceStatement` or `claimStatement`
+    /// raises; nil for any other.
     public static func checkpointMoved(_ error: PostgresError, name: String) -> CheckpointMoved? {
         error.sqlState == "CP001" ? CheckpointMoved(name: name) : nil
     }
 
-    /// Stops `name` at its current position with `error` shown to operators.
+    /// Stops `name` at `position` with `error` shown to operators. Returns
+    /// false, changing nothing, when the checkpoint is no longer at
+    /// `position` (a rebuild's swap or another projector moved it): the
+    /// caller must not park as if the failure had been recorded.
+    @discardableResult
     public static func markFailed(_ name: String, at position: LogPosition, error: String,
-                                  on connection: Connection) async throws {
+                                  on connection: Connection) async throws -> Bool {
         try await connection.query("""
             UPDATE projection_checkpoints SET state = 'failed', last_error = \(error), updated_at = now()
             WHERE name = \(name) AND transaction_id = \(position.transactionID)::xid8
               AND global_position = \(position.globalPosition)
-            """)
+            """).affectedRows == 1
     }
 
     /// Clears a failure so the projection retries from where it stopped.

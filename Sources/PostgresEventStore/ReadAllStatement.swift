@@ -28,6 +28,18 @@ public enum EventLog {
             LIMIT \(limit)
             """).map(EventRows.decode)
     }
+
+    /// The last event `read` can return now (nil for an empty log): the end
+    /// of the log below the watermark, which only grows.
+    public static func head(on connection: Connection) async throws -> LogPosition? {
+        try await connection.query("""
+            SELECT transaction_id, global_position FROM events
+            WHERE transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
+            ORDER BY transaction_id DESC, global_position DESC
+            LIMIT 1
+            """).first.map { LogPosition(transactionID: try $0.decode(UInt64.self, at: 0),
+                                         globalPosition: try $0.decode(Int64.self, at: 1)) }
+    }
 }
 
 extension EventLog {

@@ -33,10 +33,22 @@ import Synchronization
 /// copies retry every `leaseRetry`; when the holder dies — even by kill -9 —
 /// PostgreSQL drops its session and the lock, and a waiting copy takes over.
 ///
+/// **A moved checkpoint is never a poison event.** A batch's first statement
+/// claims the checkpoint row (`ProjectionCheckpoints.claimStatement`): it
+/// locks it and raises if the checkpoint is no longer where the batch read
+/// from, before a single read row is written. A rebuild's swap takes the
+/// same row lock before it moves its tables in, so a batch either commits
+/// before the swap starts or finds the checkpoint moved after it; the runner
+/// then reloads the checkpoint and goes on from there, keeping its lease.
+///
 /// **Poison events.** A batch that fails is retried event by event with
 /// backoff; an event that still fails stops this projection at that event in
 /// state `failed`, with the error recorded. Other projections go on; a
-/// restart of the projector retries from the failed event.
+/// restart of the projector retries from the failed event. Nothing stops
+/// silently: the failure is recorded only if the checkpoint is still at the
+/// event (otherwise the runner resumes from where it is now); if it cannot
+/// be recorded the runner retries rather than parks; and a parked runner
+/// keeps watching its row, resuming when a rebuild or an operator moves it.
 final class ProjectionRunner: Sendable {
     struct Settings: Sendable {
         var batchSize = 1000
@@ -46,6 +58,12 @@ final class ProjectionRunner: Sendable {
         /// Attempts for one event before it is declared poison.
         var attemptsPerEvent = 4
         var firstBackoff: Duration = .milliseconds(100)
+        /// How often a projection stopped at a poison event re-reads its
+        /// checkpoint row, to resume if a rebuild or an operator moved it.
+        var parkedCheck: Duration = .seconds(2)
+        /// Events waiting and the checkpoint unmoved this long, while this
+        /// copy holds the lease: stalled (`StallWatch`).
+        var stallAfter: Duration = .seconds(30)
     }
 
     enum Phase: String, Sendable {
@@ -62,6 +80,7 @@ final class ProjectionRunner: Sendable {
     let logger: Logger
     let onBatchCommitted: @Sendable () -> Void
     private let phaseBox = Mutex(Phase.waitingForLease)
+    private let stall: Mutex<(watch: StallWatch, verdict: StallWatch.Verdict)>
 
     init(projection: any ReadModelProjection, pool: ConnectionPool, conninfo: String, settings: Settings,
          doorbell: Doorbell = Doorbell(), reader: SharedLogReader, metrics: ProjectionMetrics, logger: Logger,
@@ -77,10 +96,35 @@ final class ProjectionRunner: Sendable {
         logger[metadataKey: "projection"] = .string(projection.name)
         self.logger = logger
         self.onBatchCommitted = onBatchCommitted
+        stall = Mutex((StallWatch(threshold: settings.stallAfter), .init(stalled: false, secondsWithoutProgress: 0)))
     }
 
+    /// Judges progress from the checkpoint row and lag just read (see `StallWatch`).
+    func observeProgress(position: LogPosition, lagEvents: Int) {
+        let holdsLease = holdsLease
+        let verdict = stall.withLock { state in
+            state.verdict = state.watch.observe(position: position, lagEvents: lagEvents, holdsLease: holdsLease)
+            return state.verdict
+        }
+        metrics.progress(verdict)
+        if verdict.stalled {
+            logger.warning("projection stalled: events wait and the checkpoint does not move", metadata: [
+                "lag_events": "\(lagEvents)", "checkpoint": "\(position.globalPosition)",
+                "seconds": "\(Int(verdict.secondsWithoutProgress))", "phase": "\(phase.rawValue)"])
+        }
+    }
+
+    var progress: StallWatch.Verdict { stall.withLock { $0.verdict } }
+
     var phase: Phase { phaseBox.withLock { $0 } }
-    private func set(_ phase: Phase) { phaseBox.withLock { $0 = phase } }
+    private func set(_ phase: Phase) {
+        phaseBox.withLock { $0 = phase }
+        metrics.phase(phase == .failed)
+    }
+
+    /// True while this runner holds the projection's lease (running, or
+    /// stopped at a poison event): the copy that must make progress.
+    var holdsLease: Bool { [.running, .failed].contains(phase) }
 
     private struct LeaseLost: Error {}
     private struct Stopped: Error {}
@@ -137,7 +181,7 @@ final class ProjectionRunner: Sendable {
             try await ProjectionCheckpoints.ensure([projection.name], on: connection)
             // A restart retries a projection that had stopped on a poison event.
             try await ProjectionCheckpoints.markRunning(projection.name, on: connection)
-            return try await ProjectionCheckpoints.load(projection.name, on: connection)?.position ?? .start
+            return try await loadCheckpoint(on: connection).position
         }
         set(.running)
         metrics.checkpoint(checkpoint)
@@ -145,8 +189,7 @@ final class ProjectionRunner: Sendable {
         while true {
             if Task.isShuttingDownGracefully || Task.isCancelled { throw Stopped() }
             if ContinuousClock.now - leaseCheckedAt > settings.leaseCheckInterval {
-                // If our lease connection died, another copy may hold the lease now.
-                do { try await lease.query("SELECT 1") } catch { throw LeaseLost() }
+                try await checkLease(lease)
                 leaseCheckedAt = .now
             }
             let events = try await reader.read(after: checkpoint, limit: settings.batchSize)
@@ -154,13 +197,43 @@ final class ProjectionRunner: Sendable {
                 await cancelWhenGracefulShutdown { await self.doorbell.wait(timeout: self.settings.pollInterval) }
                 continue
             }
-            checkpoint = try await applyBatch(events, from: checkpoint)
+            do {
+                checkpoint = try await applyBatch(events, from: checkpoint, lease: lease)
+            } catch is CheckpointMoved {
+                // A rebuild swapped new tables in (or, against the lease's
+                // promise, another copy wrote): our batch was rolled back
+                // before it wrote anything; go on from where the row is now.
+                let moved = try await pool.withConnection { try await self.loadCheckpoint(on: $0) }
+                logger.info("checkpoint moved under the projector; resuming from it",
+                            metadata: ["from": "\(checkpoint)", "to": "\(moved.position)"])
+                checkpoint = moved.position
+                set(.running)
+                metrics.checkpoint(checkpoint)
+            }
         }
+    }
+
+    /// If our lease connection died, another copy may hold the lease now.
+    private func checkLease(_ lease: Connection) async throws {
+        do { try await lease.query("SELECT 1") } catch { throw LeaseLost() }
+    }
+
+    private struct CheckpointMissing: Error, CustomStringConvertible {
+        let name: String
+        var description: String { "the checkpoint row of \(name) is missing" }
+    }
+
+    private func loadCheckpoint(on connection: Connection) async throws -> ProjectionCheckpoint {
+        guard let row = try await ProjectionCheckpoints.load(projection.name, on: connection) else {
+            throw CheckpointMissing(name: projection.name)
+        }
+        return row
     }
 
     /// Applies a batch; on failure, event by event, to find and stop at a
     /// poison event. Returns the new checkpoint.
-    private func applyBatch(_ events: [RecordedEvent], from checkpoint: LogPosition) async throws -> LogPosition {
+    private func applyBatch(_ events: [RecordedEvent], from checkpoint: LogPosition,
+                            lease: Connection) async throws -> LogPosition {
         do {
             return try await commit(events, from: checkpoint)
         } catch let error as PostgresError where error.isConnectionFailure {
@@ -169,8 +242,9 @@ final class ProjectionRunner: Sendable {
             throw moved
         } catch {
             guard events.count > 1 || settings.attemptsPerEvent > 1 else {
-                return try await stopAtPoison(events[0], at: checkpoint, error: error)
+                return try await stopAtPoison(events[0], at: checkpoint, error: error, lease: lease)
             }
+            metrics.batchRetried()
             logger.warning("batch failed; applying its events one by one", metadata: ["error": "\(error)"])
         }
         var position = checkpoint
@@ -187,7 +261,7 @@ final class ProjectionRunner: Sendable {
                     throw moved
                 } catch {
                     guard attempt < settings.attemptsPerEvent else {
-                        return try await stopAtPoison(event, at: position, error: error)
+                        return try await stopAtPoison(event, at: position, error: error, lease: lease)
                     }
                     logger.warning("event failed; retrying", metadata: [
                         "position": "\(event.position)", "attempt": "\(attempt)", "error": "\(error)"])
@@ -203,21 +277,25 @@ final class ProjectionRunner: Sendable {
     private func commit(_ events: [RecordedEvent], from checkpoint: LogPosition) async throws -> LogPosition {
         let next = events[events.count - 1].position
         try await pool.withConnection { connection in
-            // Two round trips: BEGIN goes with the projection's statements,
-            // and the checkpoint's compare-and-set (same transaction as the
-            // writes: a crash cannot apply them twice) with COMMIT, which an
-            // error turns into nothing committed.
+            // Two round trips: BEGIN and the checkpoint's claim go with the
+            // projection's statements, and the checkpoint's compare-and-set
+            // (same transaction as the writes: a crash cannot apply them
+            // twice) with COMMIT, which an error turns into nothing committed.
             do {
                 try connection.sendAhead("BEGIN")
+                try connection.sendAhead(ProjectionCheckpoints.claimStatement(projection.name, at: checkpoint))
                 try await projection.apply(events, on: connection)
                 let outcomes = try await connection.pipeline([
                     ProjectionCheckpoints.advanceStatement(projection.name, from: checkpoint, to: next), "COMMIT",
                 ])
-                for case .failure(let error) in outcomes {
-                    throw ProjectionCheckpoints.checkpointMoved(error, name: projection.name) ?? error
-                }
+                for case .failure(let error) in outcomes { throw error }
             } catch {
-                _ = try? await connection.query("ROLLBACK")
+                try? await connection.rollback()
+                // The claim or the compare-and-set refused: nothing of ours was written.
+                if let error = error as? PostgresError,
+                   let moved = ProjectionCheckpoints.checkpointMoved(error, name: projection.name) {
+                    throw moved
+                }
                 throw error
             }
         }
@@ -226,21 +304,50 @@ final class ProjectionRunner: Sendable {
         return next
     }
 
-    /// Records the failure and parks this projection until shutdown: nothing
-    /// after the poison event is applied, and nothing is skipped.
-    private func stopAtPoison(_ event: RecordedEvent, at checkpoint: LogPosition, error: any Error) async throws -> LogPosition {
+    /// Records the failure and parks this projection: nothing after the
+    /// poison event is applied, and nothing is skipped. Returns (with the
+    /// checkpoint to go on from) only if the checkpoint moved, before the
+    /// failure was recorded or while parked; throws, so `run` retries, when
+    /// the failure cannot be recorded.
+    private func stopAtPoison(_ event: RecordedEvent, at checkpoint: LogPosition, error: any Error,
+                              lease: Connection) async throws -> LogPosition {
         let message = "event \(event.position.globalPosition) (\(event.event.type), stream \(event.stream)) "
             + "could not be applied: \(error)"
-        logger.error("projection stopped on a poison event", metadata: ["error": "\(message)"])
-        try await pool.withConnection {
-            try await ProjectionCheckpoints.markFailed(projection.name, at: checkpoint, error: message, on: $0)
+        // Re-read before declaring anything: a swap may have moved the
+        // checkpoint while our retries ran, and then the "poison" was only
+        // rows the new tables already had.
+        let recorded = try await pool.withConnection { connection -> ProjectionCheckpoint? in
+            let current = try await loadCheckpoint(on: connection)
+            guard current.position == checkpoint else { return current }
+            if try await ProjectionCheckpoints.markFailed(projection.name, at: checkpoint, error: message,
+                                                          on: connection) {
+                return nil
+            }
+            // It moved between our read and the update.
+            return try await loadCheckpoint(on: connection)
         }
+        if let moved = recorded {
+            logger.info("checkpoint moved while an event was failing; resuming from it",
+                        metadata: ["from": "\(checkpoint)", "to": "\(moved.position)", "error": "\(error)"])
+            throw CheckpointMoved(name: projection.name)
+        }
+        logger.error("projection stopped on a poison event", metadata: ["error": "\(message)"])
         metrics.failed()
         set(.failed)
         onBatchCommitted()
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        // Parked, but watching: a rebuild's swap or an operator's reset moves
+        // the row (or clears its state); we then resume instead of sitting
+        // on a projection every surface would call running.
+        while true {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.parkedCheck) }
+            if Task.isShuttingDownGracefully || Task.isCancelled { throw Stopped() }
+            try await checkLease(lease)
+            let current = try await pool.withConnection { try await self.loadCheckpoint(on: $0) }
+            if current.position != checkpoint || current.state != .failed {
+                logger.info("a stopped projection's checkpoint was reset; resuming",
+                            metadata: ["to": "\(current.position)"])
+                throw CheckpointMoved(name: projection.name)
+            }
         }
-        throw Stopped()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HTTPCommon
 import Hummingbird
 import ReadModel
@@ -20,10 +21,25 @@ public struct ProjectorCommand: AsyncParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Events per transaction (default 1000)")
     public var batchSize: Int = 1000
 
+    @Option(name: .customLong("stall-after"),
+            help: "Seconds a projection may hold its lease with events waiting and its checkpoint unmoved before /health/ready and chronicle_projection_stalled report it stalled (env PROJECTOR_STALL_AFTER, default 30)")
+    public var stallAfter: Double?
+
+    var resolvedStallAfter: Double {
+        stallAfter ?? ProcessInfo.processInfo.environment["PROJECTOR_STALL_AFTER"].flatMap(Double.init) ?? 30
+    }
+
     public init() {}
 
     public func validate() throws {
         guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 10000") }
+        if let text = ProcessInfo.processInfo.environment["PROJECTOR_STALL_AFTER"], !text.isEmpty, stallAfter == nil,
+           Double(text) == nil {
+            throw ValidationError("PROJECTOR_STALL_AFTER must be a number of seconds, not '\(text)'")
+        }
+        guard resolvedStallAfter >= 1, resolvedStallAfter <= 86_400 else {
+            throw ValidationError("the stall threshold (--stall-after, PROJECTOR_STALL_AFTER) must be between 1 and 86400 seconds")
+        }
     }
 
     public func run() async throws {
@@ -32,7 +48,8 @@ public struct ProjectorCommand: AsyncParsableCommand {
                                    sessionSettings: ProjectionSessions.settings)
         let engine = ProjectorEngine(projections: ShopProjections.all(), pool: host.pool,
                                      conninfo: settings.resolvedDatabaseURL, registry: registry, logger: host.logger,
-                                     batchSize: batchSize)
+                                     batchSize: batchSize,
+                                     stallAfter: .milliseconds(Int64(resolvedStallAfter * 1000)))
         let app = host.makeApplication(router: try host.makeRouter(readiness: { engine.readiness() }),
                                        defaultPort: Self.defaultPort)
         try await host.run([host.pool, engine, app])

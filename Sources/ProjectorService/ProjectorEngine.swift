@@ -20,7 +20,8 @@ public final class ProjectorEngine: Service, Sendable {
     let sharedReader: SharedLogReader
 
     public init(projections: [any ReadModelProjection], pool: ConnectionPool, conninfo: String,
-                registry: PrometheusCollectorRegistry, logger: Logger, batchSize: Int = 1000) {
+                registry: PrometheusCollectorRegistry, logger: Logger, batchSize: Int = 1000,
+                stallAfter: Duration = .seconds(30)) {
         self.pool = pool
         self.conninfo = conninfo
         self.logger = logger
@@ -28,6 +29,7 @@ public final class ProjectorEngine: Service, Sendable {
         batchNotifier = notifier
         var settings = ProjectionRunner.Settings()
         settings.batchSize = batchSize
+        settings.stallAfter = stallAfter
         let doorbells = projections.map { _ in Doorbell() }
         let reader = SharedLogReader(pool: pool)
         sharedReader = reader
@@ -59,12 +61,25 @@ public final class ProjectorEngine: Service, Sendable {
         }
     }
 
-    /// Ready while every projection holds or waits for its lease (a failed
-    /// projection is visible in metrics and /projections, not a dead process).
+    /// Ready while every projection holds or waits for its lease and none
+    /// has stalled (events waiting, checkpoint unmoved for the stall
+    /// threshold while this copy holds the lease: see `StallWatch`). A
+    /// failed projection with nothing after its poison event stays ready;
+    /// with events waiting behind it, it stalls like any other.
     public func readiness() -> ReadinessReport {
         var checks: [String: String] = [:]
-        for runner in runners { checks["projection \(runner.projection.name)"] = runner.phase.rawValue }
-        return ReadinessReport(ready: runners.allSatisfy { $0.phase != .stopped }, checks: checks)
+        var ready = true
+        for runner in runners {
+            let progress = runner.progress
+            var check = runner.phase.rawValue
+            if progress.stalled {
+                check += ", stalled: no progress for \(Int(progress.secondsWithoutProgress)) s with events waiting"
+                ready = false
+            }
+            if runner.phase == .stopped { ready = false }
+            checks["projection \(runner.projection.name)"] = check
+        }
+        return ReadinessReport(ready: ready, checks: checks)
     }
 
     private func wakeOnAppends() async {
@@ -85,6 +100,7 @@ public final class ProjectorEngine: Service, Sendable {
                         let lag = try await EventLog.lag(after: checkpoint.position, on: connection)
                         runner.metrics.checkpoint(checkpoint.position)
                         runner.metrics.lag(events: lag.events, seconds: lag.seconds)
+                        runner.observeProgress(position: checkpoint.position, lagEvents: lag.events)
                     }
                 }
             } catch {

@@ -69,8 +69,8 @@ public struct QueryContext: Sendable {
 public struct ProjectionStatus: Encodable, Sendable, Equatable {
     public var name: String
     public var state: String
-    /// The global position of the last event applied, as a decimal string.
-    public var checkpoint: String
+    /// The global position of the last event applied (0 before the first).
+    public var checkpoint: Int64
     public var lagEvents: Int
     public var lastError: String?
 
@@ -131,7 +131,7 @@ public enum ShopQueryHandlers {
         for row in rows.sorted(by: { $0.name < $1.name }) {
             let lag = try await EventLog.lag(after: row.position, on: connection)
             statuses.append(ProjectionStatus(name: row.name, state: row.state,
-                                             checkpoint: String(row.position.globalPosition),
+                                             checkpoint: row.position.globalPosition,
                                              lagEvents: lag.events, lastError: row.lastError))
         }
         return statuses

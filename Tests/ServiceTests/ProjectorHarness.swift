@@ -17,12 +17,13 @@ final class RunningProjector: Sendable {
     let task: Task<Void, Never>
     let registry = PrometheusCollectorRegistry()
 
-    init(conninfo: String, projections: [any ReadModelProjection] = ShopProjections.all(), batchSize: Int = 1000) {
+    init(conninfo: String, projections: [any ReadModelProjection] = ShopProjections.all(), batchSize: Int = 1000,
+         stallAfter: Duration = .seconds(30)) {
         pool = ConnectionPool(conninfo: conninfo, maxConnections: 8, acquireTimeout: .seconds(10))
         var logger = Logger(label: "test.projector")
         logger.logLevel = .critical
         let engine = ProjectorEngine(projections: projections, pool: pool, conninfo: conninfo, registry: registry,
-                                     logger: logger, batchSize: batchSize)
+                                     logger: logger, batchSize: batchSize, stallAfter: stallAfter)
         self.engine = engine
         task = Task { try? await engine.run() }
     }

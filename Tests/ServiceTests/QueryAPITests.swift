@@ -303,7 +303,7 @@ struct QueryAPITests {
             for projection in lagging.array {
                 #expect(Set(projection.keys) == ["name", "state", "checkpoint", "lag_events", "last_error"])
                 #expect(projection["state"] as? String == "running")
-                #expect(projection["checkpoint"] as? String == "0")
+                #expect(projection["checkpoint"] as? Int == 0)
                 #expect(projection["lag_events"] as? Int == 2)
                 #expect(projection["last_error"] is NSNull)
             }
@@ -313,7 +313,7 @@ struct QueryAPITests {
             let caughtUp = try await api.get("/projections")
             #expect(caughtUp.array.count == 3)
             for projection in caughtUp.array {
-                #expect(projection["checkpoint"] as? String == "2", "\(caughtUp.body)")
+                #expect(projection["checkpoint"] as? Int == 2, "\(caughtUp.body)")
                 #expect(projection["lag_events"] as? Int == 0)
                 #expect(projection["last_error"] is NSNull)
             }

@@ -164,7 +164,7 @@ struct AdminProjectionsTests {
             #expect(rows.compactMap { $0["name"] as? String } == ["customers", "daily_sales", "orders"])
             for row in rows {
                 #expect(row["state"] as? String == "running")
-                #expect(row["checkpoint"] as? String == "2")
+                #expect(row["checkpoint"] as? Int == 2)
                 #expect(row["lag_events"] as? Int == 0)
                 #expect((row["lease_holder"] as? String)?.hasPrefix("projector@") == true)
             }

@@ -26,8 +26,21 @@ public final class ChildProcess: @unchecked Sendable {
         let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
+        // Default dispositions and no blocked signals, as a shell started
+        // from a terminal would give: the test process may ignore SIGINT
+        // (signal handling of in-process services), and an ignored signal
+        // is inherited — a script could then never trap it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var all = sigset_t(), none = sigset_t()
+        sigfillset(&all)
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable.path, &actions, nil, argv, envp)
+        let status = posix_spawn(&pid, executable.path, &actions, &attributes, argv, envp)
         guard status == 0 else {
             throw TestSetupError("cannot start \(executable.path): \(String(cString: strerror(status)))")
         }

@@ -13,8 +13,8 @@ public struct ProjectionCheckpoint: Sendable, Equatable {
     public var updatedAt: Date
 }
 
-/// The checkpoint moved under us: another projector advanced it (a lease
-/// overlap) — nothing of ours was written.
+/// The checkpoint moved under us — a rebuild's swap set it, or another
+/// projector advanced it (a lease overlap) — and nothing of ours was written.
 public struct CheckpointMoved: Error, Sendable {
     public var name: String
     public init(name: String) { self.name = name }

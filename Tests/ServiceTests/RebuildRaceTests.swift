@@ -257,7 +257,8 @@ struct RebuildRaceTests {
                     guard ContinuousClock.now < deadline else { throw TestSetupError("customers never failed") }
                     try await Task.sleep(for: .milliseconds(20))
                 }
-                #expect(projector.phase(of: "customers") == "failed")
+                // The row is written first, then the runner's phase follows.
+                try await waitFor("the runner to report failed") { projector.phase(of: "customers") == "failed" }
                 #expect(try await ProjectionCheckpoints.load("customers", on: probe)?.lastError?
                     .contains("injected failure") == true)
                 await probe.close()

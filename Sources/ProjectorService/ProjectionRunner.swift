@@ -242,7 +242,7 @@ final class ProjectionRunner: Sendable {
             throw moved
         } catch {
             guard events.count > 1 || settings.attemptsPerEvent > 1 else {
-                return try await stopAtPoison(events[0], at: checkpoint, error: error, lease: lease)
+                try await stopAtPoison(events[0], at: checkpoint, error: error, lease: lease)
             }
             metrics.batchRetried()
             logger.warning("batch failed; applying its events one by one", metadata: ["error": "\(error)"])
@@ -261,7 +261,7 @@ final class ProjectionRunner: Sendable {
                     throw moved
                 } catch {
                     guard attempt < settings.attemptsPerEvent else {
-                        return try await stopAtPoison(event, at: position, error: error, lease: lease)
+                        try await stopAtPoison(event, at: position, error: error, lease: lease)
                     }
                     logger.warning("event failed; retrying", metadata: [
                         "position": "\(event.position)", "attempt": "\(attempt)", "error": "\(error)"])
@@ -305,18 +305,19 @@ final class ProjectionRunner: Sendable {
     }
 
     /// Records the failure and parks this projection: nothing after the
-    /// poison event is applied, and nothing is skipped. Returns (with the
-    /// checkpoint to go on from) only if the checkpoint moved, before the
-    /// failure was recorded or while parked; throws, so `run` retries, when
-    /// the failure cannot be recorded.
+    /// poison event is applied, and nothing is skipped. It ends only by
+    /// throwing: `CheckpointMoved` when the checkpoint moved (before the
+    /// failure was recorded, or while parked), so the caller goes on from the
+    /// new position; `Stopped` at shutdown; any other error when the failure
+    /// cannot be recorded, so `run` retries instead of parking unrecorded.
     private func stopAtPoison(_ event: RecordedEvent, at checkpoint: LogPosition, error: any Error,
-                              lease: Connection) async throws -> LogPosition {
+                              lease: Connection) async throws -> Never {
         let message = "event \(event.position.globalPosition) (\(event.event.type), stream \(event.stream)) "
             + "could not be applied: \(error)"
         // Re-read before declaring anything: a swap may have moved the
         // checkpoint while our retries ran, and then the "poison" was only
         // rows the new tables already had.
-        let recorded = try await pool.withConnection { connection -> ProjectionCheckpoint? in
+        let movedTo = try await pool.withConnection { connection -> ProjectionCheckpoint? in
             let current = try await loadCheckpoint(on: connection)
             guard current.position == checkpoint else { return current }
             if try await ProjectionCheckpoints.markFailed(projection.name, at: checkpoint, error: message,
@@ -326,7 +327,7 @@ final class ProjectionRunner: Sendable {
             // It moved between our read and the update.
             return try await loadCheckpoint(on: connection)
         }
-        if let moved = recorded {
+        if let moved = movedTo {
             logger.info("checkpoint moved while an event was failing; resuming from it",
                         metadata: ["from": "\(checkpoint)", "to": "\(moved.position)", "error": "\(error)"])
             throw CheckpointMoved(name: projection.name)

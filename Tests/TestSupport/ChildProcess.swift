@@ -11,7 +11,13 @@ public final class ChildProcess: @unchecked Sendable {
     /// Where the child's stdout and stderr go.
     public let outputFile: URL
 
-    public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// - Parameters:
+    ///   - environment: set in the child, over the test process's own.
+    ///   - unsetting: removed from the child's environment (a test of
+    ///     configuration from the environment must not inherit the suite's
+    ///     `DATABASE_URL`).
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+                unsetting: [String] = []) throws {
         outputFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("chronicle-child-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
@@ -23,6 +29,7 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
+        for key in unsetting { merged[key] = nil }
         let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
@@ -70,9 +77,9 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs to completion and returns (status, output).
-    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:])
-        async throws -> (status: Int32, output: String) {
-        let child = try ChildProcess(executable, arguments, environment: environment)
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+                           unsetting: [String] = []) async throws -> (status: Int32, output: String) {
+        let child = try ChildProcess(executable, arguments, environment: environment, unsetting: unsetting)
         let status = await child.wait()
         defer { try? FileManager.default.removeItem(at: child.outputFile) }
         return (status, child.output)

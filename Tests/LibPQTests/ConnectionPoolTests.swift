@@ -19,7 +19,7 @@ struct ConnectionPoolTests {
                 try await $0.query("SELECT pg_sleep(10)")
                 holdersDone.mark()
             }
-            try await Task.sleep(for: .milliseconds(400))
+            try await ServerActivity.waitForActive(2, running: "SELECT pg_sleep(10)", in: database.conninfo)
             let error = await #expect(throws: PostgresError.self) {
                 try await pool.query("SELECT 1")
             }

@@ -91,11 +91,15 @@ struct QueryAPITests {
 
     @Test func ordersArePagedNewestFirstWithEdgePages() async throws {
         try await QueryAPIHarness.run { api in
-            let customer = try await api.registerCustomer("Pager")
+            // Placed through the domain at times a second apart: distinct
+            // created_at without waiting for the clock.
+            let shop = ShopWriter(store: PostgresEventStore(pool: api.probe))
+            let customer = try await shop.registerCustomer("Pager")
             var placed: [String] = []
-            for _ in 0..<5 {
-                placed.append(try await api.placeOrder(customer: customer.id).id)
-                try await Task.sleep(for: .milliseconds(3))  // distinct created_at
+            for n in 0..<5 {
+                let id = try await Self.place(shop, customer, quantity: 1, price: "1.00",
+                                              at: Self.time("2026-03-01T10:00:0\(n)Z"))
+                placed.append(id.description)
             }
             try await api.caughtUp()
             let newestFirst = Array(placed.reversed())

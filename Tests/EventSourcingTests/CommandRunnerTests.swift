@@ -1,5 +1,7 @@
 import EventSourcing
 import Foundation
+import PostgresEventStore
+import TestSupport
 import Synchronization
 import Testing
 
@@ -278,5 +280,51 @@ struct CommandRunnerTests {
         }
         #expect(versions.sorted() == Array(1...20))
         #expect(try await runner.load(stream).state == 20)
+    }
+
+    /// Five writers held at their append on PostgreSQL (a gate on `events`)
+    /// have all read the same version: one wins the first attempt, and each
+    /// other loses at most four races. So a budget of five attempts serves
+    /// all five, and one attempt serves exactly one, the others refused with
+    /// `conflictRetriesExhausted`. CommandAPITests' concurrency test relies
+    /// on this set-up forcing the conflicts.
+    @Test(arguments: [(1, 1), (5, 5)])
+    func writersHeldAtTheSameAppendOnPostgres(attempts: Int, succeeding: Int) async throws {
+        try await TestDatabase.withMigrated { database in
+            try await database.withPool(maxConnections: 8) { pool in
+                let runner = CommandRunner<Tally>(store: PostgresEventStore(pool: pool), codec: Tally.codec,
+                                                  maxAttempts: attempts)
+                let stream = StreamName(type: "tally", id: UUID())
+                let metadata = self.metadata
+                _ = try await runner.run(.add(1), on: stream, metadata: metadata)
+                let gate = try await TableGate.close("events", in: database.conninfo)
+                let writers = Task {
+                    await withTaskGroup(of: Result<Int, any Error>.self) { group in
+                        for _ in 0..<5 {
+                            group.addTask {
+                                do {
+                                    return .success(try await runner.run(.add(1), on: stream, metadata: metadata).streamVersion)
+                                } catch {
+                                    return .failure(error)
+                                }
+                            }
+                        }
+                        return await group.reduce(into: [Result<Int, any Error>]()) { $0.append($1) }
+                    }
+                }
+                try await gate.waitForWaiting(5)
+                try await gate.open()
+                let outcomes = await writers.value
+                let versions = outcomes.compactMap { try? $0.get() }
+                #expect(versions.sorted() == Array(2...(1 + succeeding)))
+                let refusals = outcomes.compactMap { outcome -> String? in
+                    guard case .failure(let error) = outcome else { return nil }
+                    return error as? CommandRunError == .conflictRetriesExhausted(attempts: attempts)
+                        ? nil : String(reflecting: error)
+                }
+                #expect(refusals.isEmpty, "errors other than conflictRetriesExhausted: \(refusals)")
+                #expect(try await runner.load(stream).version == 1 + succeeding)
+            }
+        }
     }
 }

@@ -130,7 +130,7 @@ public enum LoopbackHTTP {
     /// A port nothing listens on now, picked by the kernel (it may be taken
     /// again before the caller binds it, which only makes that start fail).
     public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestSetupError("socket() failed") }
         defer { close(fd) }
         var address = sockaddr_in()
@@ -149,7 +149,7 @@ public enum LoopbackHTTP {
 
     /// A TCP socket connected to `host`:`port`.
     private static func connectedSocket(host: String, port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestSetupError("socket() failed") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

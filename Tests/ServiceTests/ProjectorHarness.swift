@@ -122,13 +122,19 @@ enum ProjectionProbe {
     static func waitUntilCaughtUp(on connection: Connection, projections: [String] = ShopProjections.names,
                                   timeout: Duration = Bound.projection,
                                   watching projectors: [RunningProjector] = []) async throws {
-        try await waitUntil("projections \(projections) caught up with the log", within: timeout) {
-            for projector in projectors { try projector.check() }
-            let head = try await head(on: connection) ?? .start
-            let checkpoints = try await ProjectionCheckpoints.loadAll(on: connection)
-            return projections.allSatisfy { name in
-                checkpoints.first { $0.name == name }.map { $0.position >= head } ?? (head == .start)
+        var seen = ""
+        do {
+            try await waitUntil("projections \(projections) caught up with the log", within: timeout) {
+                for projector in projectors { try projector.check() }
+                let head = try await head(on: connection) ?? .start
+                let checkpoints = try await ProjectionCheckpoints.loadAll(on: connection)
+                seen = "head \(head); " + checkpoints.map { "\($0.name) \($0.position) \($0.state)" }.joined(separator: ", ")
+                return projections.allSatisfy { name in
+                    checkpoints.first { $0.name == name }.map { $0.position >= head } ?? (head == .start)
+                }
             }
+        } catch let timeout as WaitTimedOut {
+            throw WaitTimedOut(description: "\(timeout.description) (last seen: \(seen))")
         }
     }
 

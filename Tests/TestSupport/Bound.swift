@@ -31,6 +31,7 @@ public enum Bound {
 /// A wait that ran out: what did not happen, and within how long.
 public struct WaitTimedOut: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Waits until `condition` holds, looking every `interval`, and throws

@@ -126,16 +126,25 @@ enum ProjectionProbe {
         do {
             try await waitUntil("projections \(projections) caught up with the log", within: timeout) {
                 for projector in projectors { try projector.check() }
-                let head = try await head(on: connection) ?? .start
-                let checkpoints = try await ProjectionCheckpoints.loadAll(on: connection)
-                seen = "head \(head); " + checkpoints.map { "\($0.name) \($0.position) \($0.state)" }.joined(separator: ", ")
-                return projections.allSatisfy { name in
-                    checkpoints.first { $0.name == name }.map { $0.position >= head } ?? (head == .start)
-                }
+                let (caughtUp, state) = try await caughtUp(on: connection, projections: projections)
+                seen = state
+                return caughtUp
             }
         } catch let timeout as WaitTimedOut {
             throw WaitTimedOut(description: "\(timeout.description) (last seen: \(seen))")
         }
+    }
+
+    /// Whether the named projections' checkpoints are at the log's head, and
+    /// where they and the head are.
+    static func caughtUp(on connection: Connection, projections: [String] = ShopProjections.names) async throws
+        -> (Bool, String) {
+        let head = try await head(on: connection) ?? .start
+        let checkpoints = try await ProjectionCheckpoints.loadAll(on: connection)
+        let caughtUp = projections.allSatisfy { name in
+            checkpoints.first { $0.name == name }.map { $0.position >= head } ?? (head == .start)
+        }
+        return (caughtUp, "head \(head); " + checkpoints.map { "\($0.name) \($0.position) \($0.state)" }.joined(separator: ", "))
     }
 
     /// Writes a new customer and order and waits until every projection has

@@ -297,24 +297,13 @@ struct CommandRunnerTests {
                 let stream = StreamName(type: "tally", id: UUID())
                 let metadata = self.metadata
                 _ = try await runner.run(.add(1), on: stream, metadata: metadata)
-                let gate = try await TableGate.close("events", in: database.conninfo)
-                let writers = Task {
-                    await withTaskGroup(of: Result<Int, any Error>.self) { group in
-                        for _ in 0..<5 {
-                            group.addTask {
-                                do {
-                                    return .success(try await runner.run(.add(1), on: stream, metadata: metadata).streamVersion)
-                                } catch {
-                                    return .failure(error)
-                                }
-                            }
-                        }
-                        return await group.reduce(into: [Result<Int, any Error>]()) { $0.append($1) }
+                let outcomes = try await TableGate.race(5, writingTo: "events", in: database.conninfo) { _ -> Result<Int, any Error> in
+                    do {
+                        return .success(try await runner.run(.add(1), on: stream, metadata: metadata).streamVersion)
+                    } catch {
+                        return .failure(error)
                     }
                 }
-                try await gate.waitForWaiting(5)
-                try await gate.open()
-                let outcomes = await writers.value
                 let versions = outcomes.compactMap { try? $0.get() }
                 #expect(versions.sorted() == Array(2...(1 + succeeding)))
                 let refusals = outcomes.compactMap { outcome -> String? in

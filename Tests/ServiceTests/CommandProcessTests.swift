@@ -26,22 +26,10 @@ struct CommandProcessTests {
             // first race whichever process they went through, and the retry
             // budget (five attempts) serves them all.
             let writers = 5
-            let gate = try await TableGate.close("events", in: database.conninfo)
-            let commands = Task {
-                try await withThrowingTaskGroup(of: RunningService.HTTPAnswer.self) { group in
-                    for n in 0..<writers {
-                        group.addTask {
-                            try await services[n % 2].request(
-                                "POST", "/orders/\(order)/items",
-                                body: #"{"sku": "S-\#(n)", "quantity": 1, "unit_price": "1.00"}"#)
-                        }
-                    }
-                    return try await group.reduce(into: [RunningService.HTTPAnswer]()) { $0.append($1) }
-                }
+            let answers = try await TableGate.race(writers, writingTo: "events", in: database.conninfo) { n in
+                try await services[n % 2].request("POST", "/orders/\(order)/items",
+                                                  body: #"{"sku": "S-\#(n)", "quantity": 1, "unit_price": "1.00"}"#)
             }
-            try await gate.waitForWaiting(writers)
-            try await gate.open()
-            let answers = try await commands.value
             #expect(answers.map(\.status) == Array(repeating: 200, count: writers), "\(answers.map(\.body))")
             #expect(answers.compactMap { Self.json($0.body)["version"] as? Int }.sorted() == Array(2...(1 + writers)))
             let probe = try await database.connect()
@@ -52,21 +40,12 @@ struct CommandProcessTests {
 
             // One email, two sign-ups, one through each process, racing at
             // the append: one is created, the other a conflict.
-            let secondGate = try await TableGate.close("events", in: database.conninfo)
-            let signUps = Task {
-                try await withThrowingTaskGroup(of: Int.self) { group in
-                    for (n, email) in ["race@example.com", "RACE@example.COM"].enumerated() {
-                        group.addTask {
-                            try await services[n].request(
-                                "POST", "/customers", body: #"{"name": "Racer \#(n)", "email": "\#(email)"}"#).status
-                        }
-                    }
-                    return try await group.reduce(into: [Int]()) { $0.append($1) }
-                }
+            let emails = ["race@example.com", "RACE@example.COM"]
+            let signUps = try await TableGate.race(2, writingTo: "events", in: database.conninfo) { n in
+                try await services[n].request("POST", "/customers",
+                                              body: #"{"name": "Racer \#(n)", "email": "\#(emails[n])"}"#).status
             }
-            try await secondGate.waitForWaiting(2)
-            try await secondGate.open()
-            #expect(try await signUps.value.sorted() == [201, 409])
+            #expect(signUps.sorted() == [201, 409])
             #expect(try await ProjectionProbe.count(
                 "SELECT count(*) FROM events WHERE event_type = 'customer.registered'", on: probe) == 2)
 

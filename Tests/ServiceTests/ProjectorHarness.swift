@@ -229,6 +229,11 @@ struct ShopWriter: Sendable {
         return id
     }
 
+    /// `count` customers with one order each (named `prefix` and a number).
+    func registerCustomersWithAnOrder(_ count: Int, named prefix: String) async throws {
+        for n in 0..<count { try await placeOrder(for: try await registerCustomer("\(prefix) \(n)")) }
+    }
+
     func rename(_ id: CustomerID, to name: String) async throws {
         _ = try await CommandRunner<Customer>(store: store, codec: Customer.codec).run(
             .rename(name: try PersonName(validating: name), at: now), on: Customer.stream(id), metadata: metadata)

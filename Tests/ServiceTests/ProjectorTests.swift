@@ -134,7 +134,7 @@ struct ProjectorTests {
         try await TestDatabase.withMigrated { database in
             let pool = database.makePool(maxConnections: 4)
             let shop = ShopWriter(store: PostgresEventStore(pool: pool))
-            for n in 0..<20 { try await shop.placeOrder(for: try await shop.registerCustomer("Customer \(n)")) }
+            try await shop.registerCustomersWithAnOrder(20, named: "Customer")
             // Every transaction of `orders` aborts after its read-table writes, before commit.
             let crashing = RunningProjector(conninfo: database.conninfo, projections: [
                 CrashAfterWrites(base: ShopProjections.projection(named: "orders")!),

@@ -49,16 +49,24 @@ struct ShutdownTests {
         }
     }
 
+    /// Ten customers with an order each, and a projector whose first batch
+    /// of `customers` has begun its transaction and waits for customers_view
+    /// at a gate; returns the projector, the gate, the batch's session and a
+    /// pool on the database.
+    static func projectorWithABatchAtTheGate(_ database: TestDatabase, extraArguments: [String] = []) async throws
+        -> (RunningService, TableGate, Int32, ConnectionPool) {
+        let pool = database.makePool(maxConnections: 2)
+        try await ShopWriter(store: PostgresEventStore(pool: pool)).registerCustomersWithAnOrder(10, named: "Customer")
+        let gate = try await TableGate.close("customers_view", in: database.conninfo)
+        let projector = try await RunningService.start("projector", database: database, extraArguments: extraArguments)
+        let batch = try await gate.waitForWaiting(1)[0]
+        return (projector, gate, batch, pool)
+    }
+
     @Test func sigtermWhileAProjectorBatchIsInFlightCommitsItThenExitsZero() async throws {
         try await TestDatabase.withMigrated { database in
-            let pool = database.makePool(maxConnections: 2)
-            let shop = ShopWriter(store: PostgresEventStore(pool: pool))
-            for n in 0..<10 { try await shop.placeOrder(for: try await shop.registerCustomer("Batch \(n)")) }
-            // The batch of `customers` starts, then waits at its first write to customers_view.
-            let gate = try await TableGate.close("customers_view", in: database.conninfo)
-            let projector = try await RunningService.start("projector", database: database,
-                                                           extraArguments: ["--log-level", "debug"])
-            try await gate.waitForWaiting(1)
+            let (projector, gate, _, pool) = try await Self.projectorWithABatchAtTheGate(
+                database, extraArguments: ["--log-level", "debug"])
             projector.process.signal(SIGTERM)
             try await projector.waitForLog(Self.shutdownTriggered, "ProjectorEngine")
             try await gate.open()
@@ -77,14 +85,8 @@ struct ShutdownTests {
 
     @Test func killNineOfTheProjectorInTheMiddleOfABatchAppliesNothingOfIt() async throws {
         try await TestDatabase.withMigrated { database in
-            let pool = database.makePool(maxConnections: 2)
+            let (crashing, gate, batch, pool) = try await Self.projectorWithABatchAtTheGate(database)
             let shop = ShopWriter(store: PostgresEventStore(pool: pool))
-            for n in 0..<10 { try await shop.placeOrder(for: try await shop.registerCustomer("Crash \(n)")) }
-            let gate = try await TableGate.close("customers_view", in: database.conninfo)
-            let crashing = try await RunningService.start("projector", database: database)
-            // The batch has begun and written (customers_count comes first in
-            // the same statement); it waits to write customers_view.
-            let batch = try await gate.waitForWaiting(1)[0]
             let probe = try await database.connect()
             try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, projections: ["orders", "daily_sales"])
             crashing.process.signal(SIGKILL)

@@ -70,6 +70,33 @@ public final class TableGate: Sendable {
     }
 }
 
+extension TableGate {
+    /// Runs `count` operations at once with their writes to `table` held at
+    /// a gate until all of them wait there, then lets them go: concurrent
+    /// writers that have all read before any of them writes. Returns their
+    /// results (in no particular order). If an operation fails, the gate is
+    /// opened all the same and the error rethrown.
+    public static func race<T: Sendable>(_ count: Int, writingTo table: String, in conninfo: String,
+                                         _ operation: @escaping @Sendable (Int) async throws -> T) async throws -> [T] {
+        let gate = try await close(table, in: conninfo)
+        let racers = Task {
+            try await withThrowingTaskGroup(of: T.self) { group in
+                for n in 0..<count { group.addTask { try await operation(n) } }
+                return try await group.reduce(into: [T]()) { $0.append($1) }
+            }
+        }
+        do {
+            try await gate.waitForWaiting(count)
+        } catch {
+            try await gate.open()
+            _ = try? await racers.value
+            throw error
+        }
+        try await gate.open()
+        return try await racers.value
+    }
+}
+
 /// What the server's sessions are doing, for tests that wait on it.
 public enum ServerActivity {
     /// Waits until at least `count` sessions of the database `conninfo`

@@ -403,8 +403,8 @@ struct SharedLogReaderTests {
             // Transactions of other tests on the server hold the log's
             // watermark back for a while: wait until a direct read shows `count`.
             func visible(_ count: Int) async throws {
-                while try await pool.withConnection({ try await EventLog.read(after: .start, limit: 100, on: $0) }).count < count {
-                    try await Task.sleep(for: .milliseconds(20))
+                try await waitUntil("\(count) events visible in the log", within: Bound.projection) {
+                    try await pool.withConnection({ try await EventLog.read(after: .start, limit: 100, on: $0) }).count >= count
                 }
             }
             _ = try await shop.registerCustomer("First")

@@ -90,6 +90,10 @@ public final class CheckpointWatcher: Service, Sendable {
             return state.nextID
         }
         defer { _ = state.withLock { $0.waiters.removeValue(forKey: id) } }
+        // Operators (and tests of the drain) can see a request start to wait.
+        logger.debug("request waits for projections", metadata: [
+            "projections": "\(names.joined(separator: ","))", "position": "\(position.globalPosition)",
+            "timeout": "\(timeout)"])
         try await refresh()
         let timer = Task {
             guard (try? await Task.sleep(for: timeout)) != nil else { return }

@@ -1,5 +1,7 @@
 import EventSourcing
 import Foundation
+import PostgresEventStore
+import TestSupport
 import Synchronization
 import Testing
 
@@ -278,5 +280,40 @@ struct CommandRunnerTests {
         }
         #expect(versions.sorted() == Array(1...20))
         #expect(try await runner.load(stream).state == 20)
+    }
+
+    /// Five writers held at their append on PostgreSQL (a gate on `events`)
+    /// have all read the same version: one wins the first attempt, and each
+    /// other loses at most four races. So a budget of five attempts serves
+    /// all five, and one attempt serves exactly one, the others refused with
+    /// `conflictRetriesExhausted`. CommandAPITests' concurrency test relies
+    /// on this set-up forcing the conflicts.
+    @Test(arguments: [(1, 1), (5, 5)])
+    func writersHeldAtTheSameAppendOnPostgres(attempts: Int, succeeding: Int) async throws {
+        try await TestDatabase.withMigrated { database in
+            try await database.withPool(maxConnections: 8) { pool in
+                let runner = CommandRunner<Tally>(store: PostgresEventStore(pool: pool), codec: Tally.codec,
+                                                  maxAttempts: attempts)
+                let stream = StreamName(type: "tally", id: UUID())
+                let metadata = self.metadata
+                _ = try await runner.run(.add(1), on: stream, metadata: metadata)
+                let outcomes = try await TableGate.race(5, writingTo: "events", in: database.conninfo) { _ -> Result<Int, any Error> in
+                    do {
+                        return .success(try await runner.run(.add(1), on: stream, metadata: metadata).streamVersion)
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+                let versions = outcomes.compactMap { try? $0.get() }
+                #expect(versions.sorted() == Array(2...(1 + succeeding)))
+                let refusals = outcomes.compactMap { outcome -> String? in
+                    guard case .failure(let error) = outcome else { return nil }
+                    return error as? CommandRunError == .conflictRetriesExhausted(attempts: attempts)
+                        ? nil : String(reflecting: error)
+                }
+                #expect(refusals.isEmpty, "errors other than conflictRetriesExhausted: \(refusals)")
+                #expect(try await runner.load(stream).version == 1 + succeeding)
+            }
+        }
     }
 }

@@ -144,16 +144,29 @@ struct EventStoreContractTests {
     @Test func concurrentClaimsOnPostgresGiveOneWinner() async throws {
         try await StoreUnderTest.postgres.with { store in
             let claim = UniqueClaim(scope: "customer-email", value: "race@example.com")
-            let outcomes = await withTaskGroup(of: Bool.self) { group in
+            let outcomes = await withTaskGroup(of: Result<AppendResult, any Error>.self) { group in
                 for _ in 0..<8 {
                     group.addTask {
-                        (try? await store.append([event(1)], to: stream(), expecting: .noStream, metadata: metadata,
-                                                 claims: [claim])) != nil
+                        await Result(catching: { try await store.append([event(1)], to: stream(), expecting: .noStream,
+                                                              metadata: metadata, claims: [claim]) })
                     }
                 }
-                return await group.reduce(into: [Bool]()) { $0.append($1) }
+                return await group.reduce(into: [Result<AppendResult, any Error>]()) { $0.append($1) }
             }
-            #expect(outcomes.filter { $0 }.count == 1)
+            #expect(outcomes.filter { (try? $0.get()) != nil }.count == 1)
+            // Every other writer lost the claim: that error and no other (a
+            // lost connection or a version conflict would be a bug here).
+            let failures = outcomes.compactMap { outcome -> String? in
+                guard case .failure(let error) = outcome else { return nil }
+                return error as? EventStoreError == .claimTaken(claim) ? nil : String(reflecting: error)
+            }
+            #expect(failures.isEmpty, "errors other than claimTaken: \(failures)")
         }
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

@@ -9,26 +9,30 @@ struct ConnectionPoolTests {
     @Test func exhaustionTimesOutWithAClearError() async throws {
         try await TestDatabase.withEmpty { database in
             let pool = ConnectionPool(conninfo: database.conninfo, maxConnections: 2, acquireTimeout: .milliseconds(300))
-            // Hold both connections, then ask for a third.
+            // Hold both connections, for as long as the test holds a lock
+            // they wait for (not for a time a loaded machine could outlast),
+            // then ask for a third.
+            let lock = try await database.connect()
+            try await lock.query("SELECT pg_advisory_lock(42)")
             let holdersDone = HoldersDone()
             async let first: Void = pool.withConnection {
-                try await $0.query("SELECT pg_sleep(10)")
+                try await $0.query("SELECT pg_advisory_xact_lock_shared(42)")
                 holdersDone.mark()
             }
             async let second: Void = pool.withConnection {
-                try await $0.query("SELECT pg_sleep(10)")
+                try await $0.query("SELECT pg_advisory_xact_lock_shared(42)")
                 holdersDone.mark()
             }
-            try await Task.sleep(for: .milliseconds(400))
+            try await ServerActivity.waitForActive(2, running: "SELECT pg_advisory_xact_lock_shared(42)", in: database.conninfo)
             let error = await #expect(throws: PostgresError.self) {
                 try await pool.query("SELECT 1")
             }
             #expect(error?.kind == .poolTimeout)
             #expect(error?.message.contains("no database connection became free") == true)
-            // It gave up while both holders still held their connections
-            // (measured by state, not by the clock, so a loaded machine
-            // cannot make it flaky).
+            // It gave up while both holders still held their connections.
             #expect(holdersDone.count == 0)
+            try await lock.query("SELECT pg_advisory_unlock(42)")
+            await lock.close()
             _ = try await (first, second)
             // Once they are returned, the pool serves again.
             try await pool.query("SELECT 1")

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import TestSupport
 import Testing
 
@@ -61,6 +62,38 @@ struct IdempotencyTests {
             }
             #expect(answers.allSatisfy { $0.status == 201 })
             #expect(Set(answers.map(\.body)).count == 1)
+            #expect(try await api.eventCount() == 2)
+        }
+    }
+
+    /// The first request with the key loses its database connection in the
+    /// middle of its transaction, after the key was taken and before its
+    /// events: a 503. The key is not kept: a repeat runs the command for real.
+    @Test func aFirstAnswerOf503IsNotKept() async throws {
+        try await CommandAPIHarness.run { api in
+            let customer = try await api.registerCustomer()
+            let body = CommandAPIHarness.orderJSON(customer: customer)
+            let headers = ["Idempotency-Key": "lost-connection"]
+            let gate = try await TableGate.close("events", in: api.database.conninfo)
+            let first = Task { try await api.send(.post, "/orders", json: body, headers: headers) }
+            let command = try await gate.waitForWaiting(1)[0]
+            // Its transaction has written already (the key's row): it holds a transaction id.
+            #expect(try await api.probe.query(
+                "SELECT count(*) FROM pg_locks WHERE pid = \(command) AND locktype = 'transactionid' AND granted")[0]
+                .decode(Int.self, at: 0) == 1)
+            try await gate.terminate(command)
+            let unavailable = try await first.value
+            #expect(unavailable.status == 503, "\(unavailable.body)")
+            #expect(unavailable.headers[.retryAfter] != nil)
+            try await gate.open()
+
+            let again = try await api.send(.post, "/orders", json: body, headers: headers)
+            #expect(again.status == 201, "the 503 was kept: \(again.status) \(again.body)")
+            #expect(again.json["order_id"] is String)
+            #expect(try await api.eventCount() == 2)
+            // Now the key holds the 201.
+            let third = try await api.send(.post, "/orders", json: body, headers: headers)
+            #expect(third.status == 201 && third.body == again.body)
             #expect(try await api.eventCount() == 2)
         }
     }

@@ -30,7 +30,7 @@ struct OperationsEndpointTests {
                     }
                     return ContinuousClock.now
                 }
-                try await Task.sleep(for: .milliseconds(500))  // the sleeps are now in flight
+                try await ServerActivity.waitForActive(64, running: "SELECT pg_sleep(12)", in: database.conninfo)
                 try await client.execute(uri: "/health/live", method: .get) { response in
                     #expect(response.status == .ok)
                 }

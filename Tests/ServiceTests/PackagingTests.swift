@@ -17,13 +17,62 @@ struct PackagingTests {
 
     // MARK: docker compose itself, when it is installed
 
-    @Test func dockerComposeAcceptsTheFileWhenInstalled() async throws {
-        guard let docker = Self.executable(named: "docker"),
-              try await ChildProcess.run(docker, ["compose", "version"]).status == 0 else {
-            return  // no compose plugin here: the checks below stand alone
-        }
+    /// Whether `docker compose` works here (these machines have the docker
+    /// client but neither an engine nor the Compose plugin).
+    static func composeIsInstalled() async -> Bool {
+        guard let docker = executable(named: "docker") else { return false }
+        return (try? await ChildProcess.run(docker, ["compose", "version"]).status) == 0
+    }
+
+    @Test(.enabled("needs the Docker Compose plugin, which this machine lacks; the structure tests below stand alone") {
+        await PackagingTests.composeIsInstalled()
+    })
+    func dockerComposeAcceptsTheFile() async throws {
+        let docker = try #require(Self.executable(named: "docker"))
         let (status, output) = try await ChildProcess.run(docker, ["compose", "-f", Self.composeFile.path, "config", "-q"])
         #expect(status == 0, "docker compose config: \(output)")
+    }
+
+    // MARK: the healthcheck script, run as the container runs it
+
+    /// `chronicle-healthcheck`, as the Dockerfile writes it into the image.
+    static func healthcheckScript() throws -> URL {
+        let lines = try String(contentsOf: dockerfile, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex { $0.hasPrefix("COPY") && $0.contains("<<'EOF' /app/bin/chronicle-healthcheck") },
+                                 "the Dockerfile does not write /app/bin/chronicle-healthcheck")
+        let end = try #require(lines[(start + 1)...].firstIndex { $0 == "EOF" })
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("chronicle-healthcheck-\(UUID().uuidString)")
+        try lines[(start + 1)..<end].joined(separator: "\n").appending("\n").write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        return script
+    }
+
+    /// The Compose healthchecks run this script: it must pass on a ready
+    /// service and fail on one that is not ready, not found or not there.
+    @Test func theHealthcheckScriptPassesOnlyOnAReadyService() async throws {
+        let script = try Self.healthcheckScript()
+        defer { try? FileManager.default.removeItem(at: script) }
+        func check(_ path: String?, port: Int?) async throws -> (status: Int32, output: String) {
+            try await ChildProcess.run(URL(fileURLWithPath: "/bin/bash"), [script.path] + (path.map { [$0] } ?? []),
+                                       environment: port.map { ["PORT": String($0)] } ?? [:], unsetting: port == nil ? ["PORT"] : [])
+        }
+        try await TestDatabase.withMigrated { database in
+            let service = try await RunningService.start("command-service", database: database)
+            #expect(try await check(nil, port: service.port).status == 0)  // /health/ready by default
+            #expect(try await check("/health/live", port: service.port).status == 0)
+            let missing = try await check("/no/such/route", port: service.port)
+            #expect(missing.status != 0 && missing.output.contains("404"), "\(missing)")
+            #expect(await service.stop() == 0)
+            #expect(try await check(nil, port: service.port).status != 0, "passes with nothing listening")
+        }
+        try await TestDatabase.withEmpty { database in
+            let notReady = try await RunningService.start("command-service", database: database)
+            let answer = try await check(nil, port: notReady.port)
+            #expect(answer.status != 0 && answer.output.contains("503"), "\(answer)")
+            #expect(await notReady.stop() == 0)
+        }
+        let unset = try await check(nil, port: nil)
+        #expect(unset.status != 0 && unset.output.contains("PORT"), "\(unset)")
     }
 
     // MARK: docker-compose.yml
@@ -77,7 +126,32 @@ struct PackagingTests {
         let published = (service["ports"] as? [Any] ?? []).compactMap(Self.publishedPort)
         #expect(published.contains { $0.container == port && $0.host == port },
                 "\(name) should publish \(port):\(port), publishes \(published)")
-        #expect(service["healthcheck"] != nil, "\(name) has no healthcheck")
+        let healthcheck = try #require(service["healthcheck"] as? [String: Any], "\(name) has no healthcheck")
+        #expect(Self.words(healthcheck["test"]).suffix(2) == ["chronicle-healthcheck", "/health/ready"],
+                "\(name)'s healthcheck: \(Self.words(healthcheck["test"]))")
+        // The tests' bounds are these promises (TestSupport's Bound).
+        #expect(Self.seconds(healthcheck["start_period"]) == Bound.startup, "\(name)'s start_period")
+        #expect(Self.seconds(service["stop_grace_period"]) == Bound.drain, "\(name)'s stop_grace_period")
+        #expect(service["restart"] as? String == "unless-stopped")
+    }
+
+    /// Every Chronicle process and the migration reach the one database the
+    /// postgres service creates, as the user it creates.
+    @Test func everyDatabaseURLNamesThePostgresServicesDatabaseAndUser() async throws {
+        let services = try await Self.services()
+        let postgres = try #require(services["postgres"])
+        let created = Self.environment(of: postgres)
+        let user = try #require(created["POSTGRES_USER"]), name = try #require(created["POSTGRES_DB"])
+        let password = try #require(created["POSTGRES_PASSWORD"])
+        for service in ["migrate"] + Self.appServices.map(\.0) {
+            let definition = try #require(services[service])
+            let url = try #require(Self.environment(of: definition)["DATABASE_URL"])
+            #expect(url == "postgresql://\(user):\(password)@postgres:5432/\(name)", "\(service): \(url)")
+        }
+        #expect(Self.words(postgres["command"]).contains { $0.hasPrefix("idle_in_transaction_session_timeout=") },
+                "the server should end sessions left idle in a transaction (they hold back the projectors)")
+        let healthcheck = Self.words((postgres["healthcheck"] as? [String: Any])?["test"])
+        #expect(healthcheck.contains("-h"), "pg_isready should check over TCP: \(healthcheck)")
     }
 
     @Test func theServicesRunTheirExecutables() async throws {
@@ -157,6 +231,24 @@ struct PackagingTests {
         if let list = value as? [Any] { return list.map { "\($0)" } }
         if let string = value as? String { return string.split(separator: " ").map { String($0) } }
         return []
+    }
+
+    /// A Compose duration (`30s`, `1m30s`) as a Duration.
+    static func seconds(_ value: Any?) -> Duration? {
+        guard let text = value as? String, !text.isEmpty else { return nil }
+        var total = 0, number = ""
+        for character in text {
+            if character.isNumber { number.append(character); continue }
+            guard let amount = Int(number) else { return nil }
+            switch character {
+            case "h": total += amount * 3600
+            case "m": total += amount * 60
+            case "s": total += amount
+            default: return nil
+            }
+            number = ""
+        }
+        return number.isEmpty ? .seconds(total) : nil
     }
 
     /// `environment` in either form: a mapping, or a list of `KEY=value`.

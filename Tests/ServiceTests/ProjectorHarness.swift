@@ -11,28 +11,92 @@ import TestSupport
 import Testing
 
 /// A projector engine running in-process against a test database.
+///
+/// It fails the test, when stopped or while a wait polls it, if the engine
+/// ended or threw before `stop()`, if a projection's runner stopped on its
+/// own, or if it logged trouble the test did not say it expects: a runner
+/// that parks, or a loop that keeps throwing and retrying, would otherwise
+/// pass every test that does not happen to wait on that projection.
 final class RunningProjector: Sendable {
+    /// What the test expects the projector to meet; anything worse fails it.
+    enum Expecting: Int, Comparable, Sendable {
+        /// Nothing logged at warning or above, no projection failed.
+        case smoothRunning
+        /// Interruptions the runners retry (the server restarted, a lease was
+        /// lost): warnings, but no error and no failed projection.
+        case interruptions
+        /// Events that fail, for a while or for good: warnings, errors and
+        /// failed projections.
+        case failingEvents
+
+        static func < (a: Expecting, b: Expecting) -> Bool { a.rawValue < b.rawValue }
+    }
+
     let engine: ProjectorEngine
     let pool: ConnectionPool
-    let task: Task<Void, Never>
+    let part: LongRunning
     let registry = PrometheusCollectorRegistry()
+    let log = LogRecorder()
+    let expecting: Expecting
 
     init(conninfo: String, projections: [any ReadModelProjection] = ShopProjections.all(), batchSize: Int = 1000,
-         stallAfter: Duration = .seconds(30)) {
+         stallAfter: Duration = .seconds(30), expecting: Expecting = .smoothRunning) {
         pool = ConnectionPool(conninfo: conninfo, maxConnections: 8, acquireTimeout: .seconds(10))
-        var logger = Logger(label: "test.projector")
-        logger.logLevel = .critical
         let engine = ProjectorEngine(projections: projections, pool: pool, conninfo: conninfo, registry: registry,
-                                     logger: logger, batchSize: batchSize, stallAfter: stallAfter)
+                                     logger: log.logger(label: "test.projector"), batchSize: batchSize,
+                                     stallAfter: stallAfter)
         self.engine = engine
-        task = Task { try? await engine.run() }
+        self.expecting = expecting
+        part = LongRunning("the projector engine") { try await engine.run() }
     }
 
-    func stop() async {
-        task.cancel()
-        await task.value
-        await pool.close()
+    /// The phase each projection reports in readiness (`running`,
+    /// `waiting_for_lease`, `failed`, `stopped`), without any detail after it.
+    var phases: [String: String] {
+        engine.readiness().checks.reduce(into: [:]) { phases, check in
+            guard check.key.hasPrefix("projection ") else { return }
+            phases[String(check.key.dropFirst("projection ".count))] =
+                String(check.value.prefix { $0 != "," && $0 != " " })
+        }
     }
+
+    /// What went wrong that the test did not expect, or nil.
+    var trouble: String? {
+        var problems: [String] = []
+        if let failure = part.failure { problems.append(failure) }
+        for (name, phase) in phases.sorted(by: { $0.key < $1.key }) {
+            if phase == "stopped" { problems.append("projection \(name) stopped on its own") }
+            if phase == "failed" && expecting < .failingEvents { problems.append("projection \(name) failed") }
+        }
+        let worst: Logger.Level = expecting == .smoothRunning ? .warning : expecting == .interruptions ? .error : .critical
+        let logged = log.entries(atLeast: worst)
+        if !logged.isEmpty { problems.append("logged:\n" + logged.map(\.description).joined(separator: "\n")) }
+        return problems.isEmpty ? nil : problems.joined(separator: "\n")
+    }
+
+    /// Throws at once if something went wrong, for waits that poll it.
+    func check() throws {
+        if let trouble { throw HarnessTrouble(description: trouble) }
+    }
+
+    /// Waits until the named projections' checkpoints are at the log's head,
+    /// failing fast if the projector is in trouble meanwhile.
+    func waitUntilCaughtUp(_ conninfo: String, projections: [String] = ShopProjections.names,
+                           within timeout: Duration = Bound.projection) async throws {
+        try await ProjectionProbe.waitUntilCaughtUp(conninfo, projections: projections, timeout: timeout, watching: [self])
+    }
+
+    func stop(sourceLocation: SourceLocation = #_sourceLocation) async {
+        // Judged before stopping: stopping itself ends the runners.
+        let trouble = trouble
+        await part.stop(recordingFailure: false)
+        await pool.close()
+        if let trouble { Issue.record(Comment(rawValue: trouble), sourceLocation: sourceLocation) }
+    }
+}
+
+struct HarnessTrouble: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// Facts about a database's log and checkpoints, for waiting and comparing.
@@ -46,22 +110,66 @@ enum ProjectionProbe {
                                          globalPosition: try $0.decode(Int64.self, at: 1)) }
     }
 
-    /// Waits until every named projection's checkpoint is at the log's head.
+    /// Waits until every named projection's checkpoint is at the log's head
+    /// (failing at once if one of the projectors `watching` is in trouble).
     static func waitUntilCaughtUp(_ conninfo: String, projections: [String] = ShopProjections.names,
-                                  timeout: Duration = .seconds(60)) async throws {
+                                  timeout: Duration = Bound.projection,
+                                  watching projectors: [RunningProjector] = []) async throws {
         let connection = try await Connection.connect(conninfo)
         defer { Task { await connection.close() } }
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let head = try await head(on: connection) ?? .start
-            let checkpoints = try await ProjectionCheckpoints.loadAll(on: connection)
-            let caughtUp = projections.allSatisfy { name in
-                checkpoints.first { $0.name == name }.map { $0.position >= head } ?? (head == .start)
+        try await waitUntilCaughtUp(on: connection, projections: projections, timeout: timeout, watching: projectors)
+    }
+
+    static func waitUntilCaughtUp(on connection: Connection, projections: [String] = ShopProjections.names,
+                                  timeout: Duration = Bound.projection,
+                                  watching projectors: [RunningProjector] = []) async throws {
+        var seen = ""
+        do {
+            try await waitUntil("projections \(projections) caught up with the log", within: timeout) {
+                for projector in projectors { try projector.check() }
+                let (caughtUp, state) = try await caughtUp(on: connection, projections: projections)
+                seen = state
+                return caughtUp
             }
-            if caughtUp { return }
-            try await Task.sleep(for: .milliseconds(25))
+        } catch let timeout as WaitTimedOut {
+            throw WaitTimedOut(description: "\(timeout.description) (last seen: \(seen))")
         }
-        throw TestSetupError("projections did not catch up within \(timeout)")
+    }
+
+    /// Whether the named projections' checkpoints are at the log's head, and
+    /// where they and the head are.
+    static func caughtUp(on connection: Connection, projections: [String] = ShopProjections.names) async throws
+        -> (Bool, String) {
+        let head = try await head(on: connection) ?? .start
+        let checkpoints = try await ProjectionCheckpoints.loadAll(on: connection)
+        let caughtUp = projections.allSatisfy { name in
+            checkpoints.first { $0.name == name }.map { $0.position >= head } ?? (head == .start)
+        }
+        return (caughtUp, "head \(head); " + checkpoints.map { "\($0.name) \($0.position) \($0.state)" }.joined(separator: ", "))
+    }
+
+    /// Writes a new customer and order and waits until every projection has
+    /// applied them: the check that a projector still advances on new writes
+    /// after a rebuild's swap, a restart or a poison event.
+    static func expectAdvancesOnNewWrites(_ shop: ShopWriter, on connection: Connection,
+                                          watching projectors: [RunningProjector] = [],
+                                          sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let customer = try await shop.registerCustomer("Written Afterwards")
+        let order = try await shop.placeOrder(for: customer)
+        try await waitUntilCaughtUp(on: connection, watching: projectors)
+        #expect(try await count("SELECT count(*) FROM customers_view WHERE customer_id = \(customer.uuid) AND order_count = 1",
+                                on: connection) == 1, "the new customer is not in its view", sourceLocation: sourceLocation)
+        #expect(try await count("SELECT count(*) FROM orders_view WHERE order_id = \(order.uuid)", on: connection) == 1,
+                "the new order is not in its view", sourceLocation: sourceLocation)
+    }
+
+    /// Waits until `name`'s checkpoint row is in `state`; returns it.
+    @discardableResult
+    static func waitForState(_ state: ProjectionCheckpoint.State, of name: String, on connection: Connection,
+                             within timeout: Duration = Bound.poisonRecorded) async throws -> ProjectionCheckpoint {
+        try await waitFor("projection \(name) \(state)", within: timeout) {
+            try await ProjectionCheckpoints.load(name, on: connection).flatMap { $0.state == state ? $0 : nil }
+        }
     }
 
     /// Projects every event from scratch, in log order, into `schema`, and
@@ -97,6 +205,15 @@ enum ProjectionProbe {
     }
 }
 
+/// Values in Prometheus text.
+enum Metrics {
+    /// The value of the sample whose line starts with `prefix` (name, labels
+    /// and the space before the value).
+    static func value(_ prefix: String, in text: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) }
+    }
+}
+
 /// Writes realistic events through the domain, as the command service would.
 struct ShopWriter: Sendable {
     let store: any EventStore
@@ -111,6 +228,11 @@ struct ShopWriter: Sendable {
             .register(name: try PersonName(validating: name), email: Email("\(id)@example.com")!, at: now),
             on: Customer.stream(id), metadata: metadata, claims: Customer.claims(for:))
         return id
+    }
+
+    /// `count` customers with one order each (named `prefix` and a number).
+    func registerCustomersWithAnOrder(_ count: Int, named prefix: String) async throws {
+        for n in 0..<count { try await placeOrder(for: try await registerCustomer("\(prefix) \(n)")) }
     }
 
     func rename(_ id: CustomerID, to name: String) async throws {

@@ -5,16 +5,19 @@ import PostgresEventStore
 @testable import ProjectorService
 import ReadModel
 import ShopDomain
+import Synchronization
 import TestSupport
 import Testing
 
 @Suite("Projector: gapless, exactly once")
 struct ProjectorTests {
+    /// On a cluster of its own: the open transaction holds back the
+    /// watermark of every projector on its server.
     @Test func heldInvisibleRowIsAppliedOnceItCommits() async throws {
-        try await TestDatabase.withMigrated { database in
-            let projector = RunningProjector(conninfo: database.conninfo)
-            let held = try await database.connect()
-            let other = try await database.connect()
+        try await PrivateCluster.withMigrated { cluster in
+            let projector = RunningProjector(conninfo: cluster.url)
+            let held = try await Connection.connect(cluster.url)
+            let other = try await Connection.connect(cluster.url)
             // A takes the lower position and stays open; B takes a higher one and commits.
             try await held.query("BEGIN")
             let a = try await ShopWriter(store: TransactionalEventStore(connection: held)).registerCustomer("Held Back")
@@ -23,18 +26,31 @@ struct ProjectorTests {
             }
             let positions = try await other.query("SELECT stream_id, global_position FROM events ORDER BY global_position")
             #expect(positions.count == 1)  // A's row is invisible to others
-            // Give the projector time to see B (it must not move past A).
-            try await Task.sleep(for: .milliseconds(700))
+            // The projector must not move past A. It polls every 500 ms; once
+            // its lag gauge shows B waiting for a second, it has looked since.
+            let customersLag = #"chronicle_projection_lag_seconds{projection="customers"} "#
+            try await waitUntil("the lag gauge shows B waiting for a second", within: Bound.projection) {
+                try projector.check()
+                return Metrics.value(customersLag, in: projector.registry.emitToString()).map { $0 >= 1 } ?? false
+            }
             let before = try await ProjectionCheckpoints.load("customers", on: other)
             #expect(before == nil || before!.position == .start, "moved past an open transaction: \(String(describing: before))")
+            #expect(Metrics.value(#"chronicle_projection_lag_events{projection="customers"} "#,
+                                  in: projector.registry.emitToString()) == 1)
             try await held.query("COMMIT")
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            try await projector.waitUntilCaughtUp(cluster.url)
             for id in [a, b] {
                 #expect(try await ProjectionProbe.count("SELECT count(*) FROM customers_view WHERE customer_id = \(id.uuid)",
                                                         on: other) == 1)
             }
             #expect(try await ProjectionProbe.count("SELECT count(*) FROM customers_view", on: other) == 2)
             #expect(try await ProjectionProbe.differencesFromScratch(other) == [])
+            // Nothing is waiting any more: the gauges come back down.
+            try await waitUntil("the lag gauges back at 0", within: Bound.projection) {
+                let metrics = projector.registry.emitToString()
+                return Metrics.value(customersLag, in: metrics) == 0
+                    && Metrics.value(#"chronicle_projection_lag_events{projection="customers"} "#, in: metrics) == 0
+            }
             await projector.stop()
             await held.close()
             await other.close()
@@ -103,7 +119,7 @@ struct ProjectorTests {
                 }
                 try await group.waitForAll()
             }
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            try await projector.waitUntilCaughtUp(database.conninfo)
             let connection = try await database.connect()
             #expect(try await ProjectionProbe.count("SELECT count(*) FROM events", on: connection) == 32 * 12 * 13)
             #expect(try await ProjectionProbe.differencesFromScratch(connection) == [])
@@ -118,27 +134,24 @@ struct ProjectorTests {
         try await TestDatabase.withMigrated { database in
             let pool = database.makePool(maxConnections: 4)
             let shop = ShopWriter(store: PostgresEventStore(pool: pool))
-            for n in 0..<20 { try await shop.placeOrder(for: try await shop.registerCustomer("Customer \(n)")) }
+            try await shop.registerCustomersWithAnOrder(20, named: "Customer")
             // Every transaction of `orders` aborts after its read-table writes, before commit.
             let crashing = RunningProjector(conninfo: database.conninfo, projections: [
                 CrashAfterWrites(base: ShopProjections.projection(named: "orders")!),
-            ])
+            ], expecting: .failingEvents)
             let connection = try await database.connect()
-            let deadline = ContinuousClock.now + .seconds(30)
-            while try await ProjectionCheckpoints.load("orders", on: connection)?.state != .failed,
-                  ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await ProjectionProbe.waitForState(.failed, of: "orders", on: connection)
             await crashing.stop()
             #expect(try await ProjectionProbe.count("SELECT count(*) FROM orders_view", on: connection) == 0)
             #expect(try await ProjectionProbe.count("SELECT count(*) FROM orders_customer_names", on: connection) == 0)
             #expect(try await ProjectionCheckpoints.load("orders", on: connection)?.position == .start)
 
             let restarted = RunningProjector(conninfo: database.conninfo)
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            try await restarted.waitUntilCaughtUp(database.conninfo)
             #expect(try await ProjectionProbe.count("SELECT count(*) FROM orders_view", on: connection) == 20)
             #expect(try await ProjectionProbe.differencesFromScratch(connection) == [])
             #expect(try await ProjectionCheckpoints.load("orders", on: connection)?.state == .running)
+            try await ProjectionProbe.expectAdvancesOnNewWrites(shop, on: connection, watching: [restarted])
             await restarted.stop()
             await connection.close()
             await pool.close()
@@ -155,16 +168,10 @@ struct ProjectorTests {
             var projections = ShopProjections.all()
             projections[projections.firstIndex { $0.name == "orders" }!] =
                 FailsOnSku(base: ShopProjections.projection(named: "orders")!, sku: "POISON")
-            let broken = RunningProjector(conninfo: database.conninfo, projections: projections)
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, projections: ["customers", "daily_sales"])
+            let broken = RunningProjector(conninfo: database.conninfo, projections: projections, expecting: .failingEvents)
+            try await broken.waitUntilCaughtUp(database.conninfo, projections: ["customers", "daily_sales"])
             let connection = try await database.connect()
-            let deadline = ContinuousClock.now + .seconds(30)
-            while try await ProjectionCheckpoints.load("orders", on: connection)?.state != .failed,
-                  ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            let failed = try #require(try await ProjectionCheckpoints.load("orders", on: connection))
-            #expect(failed.state == .failed)
+            let failed = try await ProjectionProbe.waitForState(.failed, of: "orders", on: connection)
             #expect(failed.lastError?.contains("order.placed") == true)
             #expect(failed.lastError?.contains(poisoned.description) == true)
             // The events before the poison one were applied; nothing after it.
@@ -172,14 +179,78 @@ struct ProjectorTests {
             #expect(try await ProjectionProbe.count("SELECT count(*) FROM orders_customer_names", on: connection) == 1)
             let metrics = broken.registry.emitToString()
             #expect(metrics.contains(#"chronicle_projection_events_failed_total{projection="orders"} 1"#))
+
+            // The other projections go on with new writes; orders stays where it stopped.
+            let later = try await shop.registerCustomer("While Failed")
+            try await shop.placeOrder(for: later)
+            try await broken.waitUntilCaughtUp(database.conninfo, projections: ["customers", "daily_sales"])
+            #expect(try await ProjectionProbe.count("SELECT count(*) FROM customers_view WHERE customer_id = \(later.uuid)",
+                                                    on: connection) == 1)
+            #expect(try await ProjectionCheckpoints.load("orders", on: connection) == failed)
+
+            // Operators see the failure where the contract says, through the
+            // real paths: `chronicle-admin projections` and GET /projections.
+            let admin = try await ChildProcess.run(RebuildTests.admin,
+                                                   ["projections", "--json", "--database-url", database.conninfo])
+            #expect(admin.status == 0, "\(admin.output)")
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(admin.output.utf8)) as? [[String: Any]])
+            let adminOrders = try #require(rows.first { $0["name"] as? String == "orders" })
+            #expect(adminOrders["state"] as? String == "failed")
+            #expect((adminOrders["last_error"] as? String)?.contains(poisoned.description) == true, "\(adminOrders)")
+            #expect(rows.filter { $0["name"] as? String != "orders" }.allSatisfy { $0["state"] as? String == "running" })
+            let table = try await ChildProcess.run(RebuildTests.admin, ["projections", "--database-url", database.conninfo])
+            #expect(table.output.split(separator: "\n").contains { $0.hasPrefix("orders") && $0.contains("failed") },
+                    "\(table.output)")
+            try await QueryAPIHarness.run(conninfo: database.conninfo, readDatabaseURL: nil, projectorRunning: false) { api in
+                let listed = try await api.get("/projections")
+                #expect(listed.status == 200)
+                let orders = try #require(listed.array.first { $0["name"] as? String == "orders" })
+                #expect(orders["state"] as? String == "failed")
+                #expect((orders["last_error"] as? String)?.contains(poisoned.description) == true, "\(listed.body)")
+                #expect((orders["lag_events"] as? Int ?? 0) > 0)
+            }
             await broken.stop()
 
             let fixed = RunningProjector(conninfo: database.conninfo)
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
-            #expect(try await ProjectionProbe.count("SELECT count(*) FROM orders_view", on: connection) == 2)
+            try await fixed.waitUntilCaughtUp(database.conninfo)
+            #expect(try await ProjectionProbe.count("SELECT count(*) FROM orders_view", on: connection) == 3)
             #expect(try await ProjectionCheckpoints.load("orders", on: connection)?.state == .running)
             #expect(try await ProjectionProbe.differencesFromScratch(connection) == [])
+            try await ProjectionProbe.expectAdvancesOnNewWrites(shop, on: connection, watching: [fixed])
             await fixed.stop()
+            await connection.close()
+            await pool.close()
+        }
+    }
+
+    /// An event that fails twice and then applies is retried, not declared
+    /// poison, and applied exactly once: never skipped, never twice.
+    @Test func anEventThatFailsTwiceIsAppliedOnceOnTheThirdTry() async throws {
+        try await TestDatabase.withMigrated { database in
+            let pool = database.makePool(maxConnections: 4)
+            let shop = ShopWriter(store: PostgresEventStore(pool: pool))
+            let customer = try await shop.registerCustomer("Flaky")
+            try await shop.placeOrder(for: customer, sku: "FLAKY")
+            try await shop.placeOrder(for: customer)
+            // `customers` counts orders: applied twice, the count would be 3.
+            let flaky = FailsTransiently(base: ShopProjections.projection(named: "customers")!, sku: "FLAKY", failures: 2)
+            var projections = ShopProjections.all()
+            projections[projections.firstIndex { $0.name == "customers" }!] = flaky
+            // Retries log warnings; a poison event would log an error and fail the test.
+            let projector = RunningProjector(conninfo: database.conninfo, projections: projections,
+                                             expecting: .interruptions)
+            try await projector.waitUntilCaughtUp(database.conninfo)
+            #expect(flaky.attempts == 3, "the failing event was tried \(flaky.attempts) times")
+            let connection = try await database.connect()
+            #expect(try await ProjectionProbe.count(
+                "SELECT order_count FROM customers_view WHERE customer_id = \(customer.uuid)", on: connection) == 2)
+            #expect(try await ProjectionCheckpoints.load("customers", on: connection)?.state == .running)
+            let metrics = projector.registry.emitToString()
+            #expect(metrics.contains(#"chronicle_projection_events_failed_total{projection="customers"} 0"#), "\(metrics)")
+            #expect(metrics.contains(#"chronicle_projection_events_applied_total{projection="customers"} 3"#), "\(metrics)")
+            #expect(try await ProjectionProbe.differencesFromScratch(connection) == [])
+            try await ProjectionProbe.expectAdvancesOnNewWrites(shop, on: connection, watching: [projector])
+            await projector.stop()
             await connection.close()
             await pool.close()
         }
@@ -203,7 +274,7 @@ struct ProjectorTests {
                 }
                 try await group.waitForAll()
             }
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, watching: [first, second])
             let connection = try await database.connect()
             #expect(try await ProjectionProbe.differencesFromScratch(connection) == [])
             let spent = try await connection.query("SELECT sum(total_spent)::bigint FROM customers_view")
@@ -223,7 +294,7 @@ struct ProjectorTests {
             let customer = try await shop.registerCustomer("Old Name")
             for _ in 0..<100 { try await shop.placeOrder(for: customer) }
             try await shop.rename(customer, to: "New Name")
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            try await projector.waitUntilCaughtUp(database.conninfo)
             let connection = try await database.connect()
             #expect(try await ProjectionProbe.count(
                 "SELECT count(*) FROM orders_view WHERE customer_id = \(customer.uuid) AND customer_name = 'New Name'",
@@ -235,31 +306,24 @@ struct ProjectorTests {
     }
 
     @Test func postgresRestartDuringProjectionIsSurvived() async throws {
-        let cluster = try await PrivateCluster.start()
-        do {
-            let migrator = SchemaMigrator(migrations: try TestEnvironment.loadMigrations())
-            let setup = try await Connection.connect(cluster.url)
-            try await migrator.migrate(setup)
-            await setup.close()
-            let projector = RunningProjector(conninfo: cluster.url)
+        try await PrivateCluster.withMigrated { cluster in
+            // Its connections break and come back: warnings, nothing worse.
+            let projector = RunningProjector(conninfo: cluster.url, expecting: .interruptions)
             let pool = ConnectionPool(conninfo: cluster.url, maxConnections: 4)
             let shop = ShopWriter(store: PostgresEventStore(pool: pool))
             let customer = try await shop.registerCustomer("Before Restart")
             for _ in 0..<50 { try await shop.placeOrder(for: customer) }
             try await cluster.restart()
             for _ in 0..<50 { try await shop.placeOrder(for: customer) }
-            try await ProjectionProbe.waitUntilCaughtUp(cluster.url)
+            try await projector.waitUntilCaughtUp(cluster.url)
             let connection = try await Connection.connect(cluster.url)
             #expect(try await ProjectionProbe.count("SELECT count(*) FROM orders_view", on: connection) == 100)
             #expect(try await ProjectionProbe.differencesFromScratch(connection) == [])
+            try await ProjectionProbe.expectAdvancesOnNewWrites(shop, on: connection, watching: [projector])
             await connection.close()
             await projector.stop()
             await pool.close()
-        } catch {
-            await cluster.destroy()
-            throw error
         }
-        await cluster.destroy()
     }
 }
 
@@ -277,6 +341,39 @@ struct CrashAfterWrites: ReadModelProjection {
     }
 }
 
+/// Fails its first `failures` attempts at a batch holding the order placed
+/// with `sku`, after writing like the real projection (so a runner that kept
+/// a failed attempt's writes would apply the event twice), then succeeds.
+final class FailsTransiently: ReadModelProjection, Sendable {
+    let base: any ReadModelProjection
+    let sku: String
+    let failures: Int
+    private let tries = Mutex(0)
+    var name: String { base.name }
+    var tables: [String] { base.tables }
+
+    init(base: any ReadModelProjection, sku: String, failures: Int) {
+        self.base = base
+        self.sku = sku
+        self.failures = failures
+    }
+
+    struct Transient: Error, CustomStringConvertible { var description: String { "a passing failure" } }
+
+    /// How often a batch holding the event was applied (or tried).
+    var attempts: Int { tries.withLock { $0 } }
+
+    func apply(_ events: [RecordedEvent], on connection: Connection) async throws {
+        try await base.apply(events, on: connection)
+        guard events.contains(where: { FailsOnSku.isPlaced($0, sku: sku) }) else { return }
+        let attempt = tries.withLock { tries in
+            tries += 1
+            return tries
+        }
+        if attempt <= failures { throw Transient() }
+    }
+}
+
 /// Cannot apply an order placed with one sku (until "fixed" by a restart
 /// with the real projection).
 struct FailsOnSku: ReadModelProjection {
@@ -289,9 +386,11 @@ struct FailsOnSku: ReadModelProjection {
 
     func apply(_ events: [RecordedEvent], on connection: Connection) async throws {
         try await base.apply(events, on: connection)
-        if events.contains(where: { $0.event.type == "order.placed" && String(decoding: $0.event.data, as: UTF8.self).contains(sku) }) {
-            throw Poison()
-        }
+        if events.contains(where: { Self.isPlaced($0, sku: sku) }) { throw Poison() }
+    }
+
+    static func isPlaced(_ event: RecordedEvent, sku: String) -> Bool {
+        event.event.type == "order.placed" && String(decoding: event.event.data, as: UTF8.self).contains(sku)
     }
 }
 
@@ -304,8 +403,8 @@ struct SharedLogReaderTests {
             // Transactions of other tests on the server hold the log's
             // watermark back for a while: wait until a direct read shows `count`.
             func visible(_ count: Int) async throws {
-                while try await pool.withConnection({ try await EventLog.read(after: .start, limit: 100, on: $0) }).count < count {
-                    try await Task.sleep(for: .milliseconds(20))
+                try await waitUntil("\(count) events visible in the log", within: Bound.projection) {
+                    try await pool.withConnection({ try await EventLog.read(after: .start, limit: 100, on: $0) }).count >= count
                 }
             }
             _ = try await shop.registerCustomer("First")

@@ -8,6 +8,7 @@ import LibPQ
 import PostgresEventStore
 import Prometheus
 import QueryService
+import ReadModel
 import Synchronization
 import TestSupport
 import Testing
@@ -55,19 +56,16 @@ struct QueryAPIHarness: Sendable {
         let queryApp = testApplication(parts.router)
         let watcher = parts.watcher, replicaPool = parts.replicaPool
 
-        let background = Task {
-            await withDiscardingTaskGroup { group in
-                group.addTask { try? await notifier.run() }
-                group.addTask { try? await watcher.run() }
-            }
-        }
-        let projector = ProjectorSwitch(conninfo: conninfo)
+        // They run until the test ends, as in their processes until SIGTERM;
+        // either ending sooner fails the test.
+        let background = [LongRunning("the command side's commit notifier") { try await notifier.run() },
+                          LongRunning("the query side's checkpoint watcher") { try await watcher.run() }]
+        let projector = ProjectorSwitch(conninfo: conninfo, background: background)
         if projectorRunning { projector.start() }
         let probe = ConnectionPool(conninfo: conninfo, maxConnections: 2)
         func cleanUp() async {
             await projector.stop()
-            background.cancel()
-            await background.value
+            for part in background { await part.stop() }
             await commandHost.pool.close()
             await queryHost.pool.close()
             await replicaPool?.close()
@@ -97,9 +95,15 @@ struct QueryAPIHarness: Sendable {
         let host = try ServiceHost(name: "query-service", settings: command.settings, registry: PrometheusCollectorRegistry())
         let parts = try command.build(host)
         let running = parts.watcher
-        let watcher = Task { try? await running.run() }
-        defer { watcher.cancel() }
-        try await testApplication(parts.router).test(.router) { client in try await body(client) }
+        let watcher = LongRunning("the query side's checkpoint watcher") { try await running.run() }
+        do {
+            try await testApplication(parts.router).test(.router) { client in try await body(client) }
+        } catch {
+            await watcher.stop()
+            await host.pool.close()
+            throw error
+        }
+        await watcher.stop()
         await host.pool.close()
     }
 
@@ -153,21 +157,38 @@ struct QueryAPIHarness: Sendable {
     }
 
     func caughtUp() async throws {
-        try await ProjectionProbe.waitUntilCaughtUp(conninfo)
+        try await ProjectionProbe.waitUntilCaughtUp(conninfo, watching: projector.current.map { [$0] } ?? [])
+        try projector.checkBackground()
     }
 }
 
 /// Starts and stops the in-process projector of a harness.
 final class ProjectorSwitch: Sendable {
     let conninfo: String
+    let background: [LongRunning]
     private let running = Mutex<RunningProjector?>(nil)
 
-    init(conninfo: String) { self.conninfo = conninfo }
+    init(conninfo: String, background: [LongRunning] = []) {
+        self.conninfo = conninfo
+        self.background = background
+    }
 
-    func start() {
+    /// Starts the projector (the shop's projections unless told otherwise),
+    /// unless it runs already.
+    func start(projections: [any ReadModelProjection] = ShopProjections.all(),
+               expecting: RunningProjector.Expecting = .smoothRunning) {
         running.withLock { running in
-            if running == nil { running = RunningProjector(conninfo: conninfo) }
+            if running == nil {
+                running = RunningProjector(conninfo: conninfo, projections: projections, expecting: expecting)
+            }
         }
+    }
+
+    var current: RunningProjector? { running.withLock { $0 } }
+
+    /// Throws if one of the harness's other long-running parts has ended.
+    func checkBackground() throws {
+        if let failure = background.lazy.compactMap(\.failure).first { throw HarnessTrouble(description: failure) }
     }
 
     func stop() async {

@@ -91,11 +91,15 @@ struct QueryAPITests {
 
     @Test func ordersArePagedNewestFirstWithEdgePages() async throws {
         try await QueryAPIHarness.run { api in
-            let customer = try await api.registerCustomer("Pager")
+            // Placed through the domain at times a second apart: distinct
+            // created_at without waiting for the clock.
+            let shop = ShopWriter(store: PostgresEventStore(pool: api.probe))
+            let customer = try await shop.registerCustomer("Pager")
             var placed: [String] = []
-            for _ in 0..<5 {
-                placed.append(try await api.placeOrder(customer: customer.id).id)
-                try await Task.sleep(for: .milliseconds(3))  // distinct created_at
+            for n in 0..<5 {
+                let id = try await Self.place(shop, customer, quantity: 1, price: "1.00",
+                                              at: Self.time("2026-03-01T10:00:0\(n)Z"))
+                placed.append(id.description)
             }
             try await api.caughtUp()
             let newestFirst = Array(placed.reversed())
@@ -321,14 +325,9 @@ struct QueryAPITests {
             let withToken = try await api.get("/projections", after: "c1.zzzzzz.zzzzzz", waitMilliseconds: 30000)
             #expect(withToken.status == 200 && withToken.consistency == "fresh")
 
-            // A failed projection shows its error.
-            try await api.probe.query("""
-                UPDATE projection_checkpoints SET state = 'failed', last_error = 'event 2 could not be applied'
-                WHERE name = 'orders'
-                """)
-            let failed = try await api.get("/projections").array.first { $0["name"] as? String == "orders" }
-            #expect(failed?["state"] as? String == "failed")
-            #expect(failed?["last_error"] as? String == "event 2 could not be applied")
+            // A failed projection shows its error: ProjectorTests'
+            // poisonEventStopsOnlyItsProjectionVisiblyAndResumesAfterAFix
+            // checks it through a real failure.
         }
     }
 

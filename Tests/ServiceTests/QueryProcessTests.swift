@@ -68,13 +68,15 @@ struct QueryProcessTests {
     /// never reach is answered at once (stale) instead of holding the exit.
     @Test func sigtermAnswersWaitingRequestsStaleAndExitsZero() async throws {
         try await TestDatabase.withMigrated { database in
-            let queries = try await RunningService.start("query-service", database: database)
+            let queries = try await RunningService.start("query-service", database: database,
+                                                         extraArguments: ["--log-level", "debug"])
             let port = queries.port
             let waiting = Task {
                 try await LoopbackHTTP.send(port: port, method: "GET", path: "/orders",
                                             headers: ["Consistency-Token": "c1.zz.zz", "Consistency-Wait": "30000"])
             }
-            try await Task.sleep(for: .milliseconds(500))
+            // The service logs (at debug) when the request starts to wait.
+            try await queries.waitForLog("request waits for projections")
             let stopping = ContinuousClock.now
             let exit = Task { await queries.stop() }
             let answer = try await waiting.value

@@ -40,11 +40,9 @@ final class Interception: Sendable {
 
     func release() { state.withLock { $0.released = true } }
 
-    func waitUntilHeld(timeout: Duration = .seconds(30)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !state.withLock({ $0.held }) {
-            guard ContinuousClock.now < deadline else { throw TestSetupError("no batch reached the hold within \(timeout)") }
-            try await Task.sleep(for: .milliseconds(5))
+    func waitUntilHeld() async throws {
+        try await waitUntil("a batch at the hold", within: Bound.projection, every: .milliseconds(5)) {
+            state.withLock { $0.held }
         }
     }
 
@@ -90,12 +88,14 @@ struct InterceptedProjector {
     let running: RunningProjector
     let database: TestDatabase
 
-    init(_ name: String, on database: TestDatabase, stallAfter: Duration = .seconds(30)) {
+    init(_ name: String, on database: TestDatabase, stallAfter: Duration = .seconds(30),
+         expecting: RunningProjector.Expecting = .smoothRunning) {
         let interception = interception
         let projections = ShopProjections.all().map { projection -> any ReadModelProjection in
             projection.name == name ? InterceptedProjection(inner: projection, interception: interception) : projection
         }
-        running = RunningProjector(conninfo: database.conninfo, projections: projections, stallAfter: stallAfter)
+        running = RunningProjector(conninfo: database.conninfo, projections: projections, stallAfter: stallAfter,
+                                   expecting: expecting)
         self.database = database
     }
 
@@ -132,10 +132,10 @@ func expectHealthyAndEqualToScratch(_ projector: InterceptedProjector, _ shop: S
                                     raceWasClean: Bool = true,
                                     sourceLocation: SourceLocation = #_sourceLocation) async throws {
     let database = projector.database
-    try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, timeout: .seconds(30))
+    try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, watching: [projector.running])
     // New writes after the race are applied too: the runner did not park.
     _ = try await shop.placeOrder(for: try await shop.registerCustomer("After The Race"))
-    try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, timeout: .seconds(30))
+    try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, watching: [projector.running])
     let probe = try await database.connect()
     for name in ShopProjections.names {
         let row = try await ProjectionCheckpoints.load(name, on: probe)
@@ -215,7 +215,7 @@ struct RebuildRaceTests {
     /// every surface saying `running`). The runner resumes from the swap.
     @Test func anEventFailingWhileASwapMovesTheCheckpointResumesInsteadOfParking() async throws {
         try await TestDatabase.withMigrated { database in
-            let projector = InterceptedProjector("customers", on: database)
+            let projector = InterceptedProjector("customers", on: database, expecting: .interruptions)
             try await database.withPool(maxConnections: 4) { pool in
                 let shop = ShopWriter(store: PostgresEventStore(pool: pool))
                 let customer = try await shop.registerCustomer("Soon Failing")
@@ -243,7 +243,7 @@ struct RebuildRaceTests {
     /// position, and the parked runner must follow instead of sleeping on.
     @Test func aProjectionStoppedAtAPoisonEventResumesAfterARebuild() async throws {
         try await TestDatabase.withMigrated { database in
-            let projector = InterceptedProjector("customers", on: database)
+            let projector = InterceptedProjector("customers", on: database, expecting: .failingEvents)
             try await database.withPool(maxConnections: 4) { pool in
                 let shop = ShopWriter(store: PostgresEventStore(pool: pool))
                 let customer = try await shop.registerCustomer("Poisoned")
@@ -252,13 +252,11 @@ struct RebuildRaceTests {
                 try await shop.rename(customer, to: "Poisoned Rename")
 
                 let probe = try await database.connect()
-                let deadline = ContinuousClock.now + .seconds(30)
-                while try await ProjectionCheckpoints.load("customers", on: probe)?.state != .failed {
-                    guard ContinuousClock.now < deadline else { throw TestSetupError("customers never failed") }
-                    try await Task.sleep(for: .milliseconds(20))
+                try await waitUntil("customers recorded as failed", within: Bound.poisonRecorded) {
+                    try await ProjectionCheckpoints.load("customers", on: probe)?.state == .failed
                 }
                 // The row is written first, then the runner's phase follows.
-                try await waitFor("the runner to report failed") { projector.phase(of: "customers") == "failed" }
+                try await waitUntil("the runner to report failed", within: Bound.projection) { projector.phase(of: "customers") == "failed" }
                 #expect(try await ProjectionCheckpoints.load("customers", on: probe)?.lastError?
                     .contains("injected failure") == true)
                 await probe.close()
@@ -275,7 +273,8 @@ struct RebuildRaceTests {
     /// back when the projection moves again.
     @Test func aProjectionThatMakesNoProgressIsReportedStalledUntilItMovesAgain() async throws {
         try await TestDatabase.withMigrated { database in
-            let projector = InterceptedProjector("customers", on: database, stallAfter: .seconds(1))
+            let projector = InterceptedProjector("customers", on: database, stallAfter: .seconds(1),
+                                                 expecting: .interruptions)
             try await database.withPool(maxConnections: 4) { pool in
                 let shop = ShopWriter(store: PostgresEventStore(pool: pool))
                 try await shop.registerCustomer("Before The Stall")
@@ -288,7 +287,7 @@ struct RebuildRaceTests {
                 // (Only customers is judged: on the shared test server another
                 // test's open transaction may hold the others back for real.)
                 let engine = projector.running.engine
-                try await waitFor("the stall to be reported") {
+                try await waitUntil("the stall to be reported", within: Bound.projection) {
                     engine.readiness().checks["projection customers"]?.contains("stalled") == true
                 }
                 #expect(!engine.readiness().ready)
@@ -297,7 +296,7 @@ struct RebuildRaceTests {
 
                 projector.interception.release()
                 try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
-                try await waitFor("the stall to clear") {
+                try await waitUntil("the stall to clear", within: Bound.projection) {
                     engine.readiness().checks["projection customers"] == "running"
                 }
                 #expect(projector.running.metric("chronicle_projection_stalled", projection: "customers") == 0)
@@ -312,7 +311,7 @@ struct RebuildRaceTests {
         try await TestDatabase.withMigrated { database in
             // Enough history that each rebuild takes many batches while the
             // writers go on.
-            try await RebuildTests.preload(database, units: 300)
+            try await RebuildTests.preload(database.conninfo, units: 300)
             let projector = InterceptedProjector("orders", on: database)
             try await database.withPool(maxConnections: 10) { pool in
                 let shop = ShopWriter(store: PostgresEventStore(pool: pool))
@@ -389,7 +388,7 @@ func waitUntilWaitingForALock(_ applicationName: String, on database: TestDataba
                               timeout: Duration = .seconds(30)) async throws {
     let probe = try await database.connect()
     defer { Task { await probe.close() } }
-    try await waitFor("\(applicationName) to wait for a lock", timeout: timeout) {
+    try await waitUntil("\(applicationName) to wait for a lock", within: timeout) {
         try await ProjectionProbe.count("""
             SELECT count(*) FROM pg_stat_activity
             WHERE application_name = \(applicationName) AND wait_event_type = 'Lock'
@@ -397,15 +396,6 @@ func waitUntilWaitingForALock(_ applicationName: String, on database: TestDataba
     }
 }
 
-/// Polls `condition` until it holds, failing after `timeout`.
-func waitFor(_ what: String, timeout: Duration = .seconds(30),
-             _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw TestSetupError("timed out waiting for \(what)") }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
 
 extension RunningProjector {
     /// The value of `metric` for `projection` in this projector's registry.

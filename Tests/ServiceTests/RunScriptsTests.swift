@@ -37,7 +37,7 @@ struct RunScriptsTests {
                 "CHRONICLE_COMMAND_PORT": "0", "CHRONICLE_QUERY_PORT": "0", "CHRONICLE_PROJECTOR_PORT": "0",
             ])
             do {
-                try await waitFor("round \(round): three services listening", timeout: .seconds(90)) {
+                try await waitUntil("round \(round): three services listening", within: .seconds(90)) {
                     run.output.components(separatedBy: "listening").count - 1 >= 3
                 }
                 let url = try await ChildProcess.run(cluster, ["url", data])
@@ -45,7 +45,7 @@ struct RunScriptsTests {
 
                 kill(-run.pid, SIGINT)
                 if interrupt == .twiceWhileDraining {
-                    try await waitFor("round \(round): run-all.sh stopping the services") {
+                    try await waitUntil("round \(round): run-all.sh stopping the services", within: Bound.projection) {
                         run.output.contains("sending SIGTERM to")
                     }
                     kill(-run.pid, SIGINT)
@@ -68,7 +68,7 @@ struct RunScriptsTests {
             }
             // Services stopped by a second Ctrl-C finish draining on their own.
             for pid in Self.servicePIDs(in: run.output) {
-                try await waitFor("service \(pid) to exit") { kill(pid, 0) == -1 }
+                try await waitUntil("service \(pid) to exit", within: Bound.projection) { kill(pid, 0) == -1 }
             }
         }
         _ = try? await ChildProcess.run(cluster, ["stop", data])

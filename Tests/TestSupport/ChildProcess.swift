@@ -11,7 +11,13 @@ public final class ChildProcess: @unchecked Sendable {
     /// Where the child's stdout and stderr go.
     public let outputFile: URL
 
-    public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// - Parameters:
+    ///   - environment: set in the child, over the test process's own.
+    ///   - unsetting: removed from the child's environment (a test of
+    ///     configuration from the environment must not inherit the suite's
+    ///     `DATABASE_URL`).
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+                unsetting: [String] = []) throws {
         outputFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("chronicle-child-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
@@ -21,8 +27,12 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputFile.path, O_WRONLY | O_APPEND, 0)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else: a child that inherited another test's socket would
+        // keep that connection open after the test closed it.
+        Self.closeFrom3(&actions)
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
+        for key in unsetting { merged[key] = nil }
         let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
@@ -49,14 +59,36 @@ public final class ChildProcess: @unchecked Sendable {
 
     public func signal(_ signal: Int32) { kill(pid, signal) }
 
+    /// `posix_spawn_file_actions_addclosefrom_np(actions, 3)` (glibc 2.34),
+    /// looked up at run time: Swift's Glibc module does not import it.
+    private static func closeFrom3(_ actions: inout posix_spawn_file_actions_t) {
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return }
+        _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, 3)
+    }
+
+    private let reaped = KilledFlag()
+
+    /// A child nobody waited for (its test failed before stopping it) is
+    /// killed when the last reference goes, instead of living on, retrying a
+    /// database that was dropped.
+    deinit {
+        guard !reaped.isSet else { return }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    }
+
     /// Waits for the exit (on a thread of its own, off the cooperative pool)
     /// and returns the exit status, or 128 + signal number if killed.
     public func wait() async -> Int32 {
         let pid = pid
+        let reaped = reaped
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 var status: Int32 = 0
                 while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                reaped.set()
                 let signalled = status & 0x7f
                 continuation.resume(returning: signalled == 0 ? (status >> 8) & 0xff : 128 + signalled)
             }
@@ -83,9 +115,9 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs to completion and returns (status, output).
-    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:])
-        async throws -> (status: Int32, output: String) {
-        let child = try ChildProcess(executable, arguments, environment: environment)
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+                           unsetting: [String] = []) async throws -> (status: Int32, output: String) {
+        let child = try ChildProcess(executable, arguments, environment: environment, unsetting: unsetting)
         let status = await child.wait()
         defer { try? FileManager.default.removeItem(at: child.outputFile) }
         return (status, child.output)

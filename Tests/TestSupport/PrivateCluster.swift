@@ -1,4 +1,6 @@
 import Foundation
+import LibPQ
+import PostgresEventStore
 
 /// A PostgreSQL cluster of one test's own, for tests that stop and restart
 /// the server (which would disturb every other test on the shared one).
@@ -12,6 +14,30 @@ public struct PrivateCluster: Sendable {
         var cluster = PrivateCluster(directory: directory)
         cluster.url = try await cluster.script("start", "fast")
         return cluster
+    }
+
+    /// Runs `body` with a cluster of its own, migrated, and destroys it
+    /// afterwards. For tests that restart the server, and for tests whose
+    /// long write transactions would hold back the log's watermark, which is
+    /// server-wide, for every other test's projector.
+    public static func withMigrated<T>(_ body: (PrivateCluster) async throws -> T) async throws -> T {
+        let cluster = try await start()
+        do {
+            let connection = try await Connection.connect(cluster.url)
+            do {
+                try await SchemaMigrator(migrations: try TestEnvironment.loadMigrations()).migrate(connection)
+            } catch {
+                await connection.close()
+                throw error
+            }
+            await connection.close()
+            let value = try await body(cluster)
+            await cluster.destroy()
+            return value
+        } catch {
+            await cluster.destroy()
+            throw error
+        }
     }
 
     public func stop() async throws { _ = try await script("stop") }

@@ -69,12 +69,8 @@ struct ProjectionRebuild {
         // lock), or after `maxPasses` when writers keep pace with us.
         var passes = 0
         while let target = try await EventLog.head(on: connection), target > position {
-            while position < target {
-                let (applied, next) = try await applyBatch(after: position, upTo: target, on: connection,
-                                                           inTransaction: false)
-                if applied == 0 { break }
-                position = next
-                done += applied
+            position = try await applyBatches(after: position, upTo: target, on: connection, inTransaction: false) {
+                done += $0
                 progress.update(done: done, total: max(progress.total, done))
                 report(progress)
             }
@@ -111,6 +107,21 @@ struct ProjectionRebuild {
     private func schemaExists(_ schema: String) async throws -> Bool {
         try await connection.query("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = \(schema))")[0]
             .decode(Bool.self, at: 0)
+    }
+
+    /// Applies batches until `target`, telling `applied` each batch's size;
+    /// returns the position reached.
+    private func applyBatches(after start: LogPosition, upTo target: LogPosition, on connection: Connection,
+                              inTransaction: Bool, applied: (Int) -> Void) async throws -> LogPosition {
+        var position = start
+        while position < target {
+            let (count, next) = try await applyBatch(after: position, upTo: target, on: connection,
+                                                     inTransaction: inTransaction)
+            if count == 0 { break }
+            position = next
+            applied(count)
+        }
+        return position
     }
 
     /// Applies the next batch, up to `target`, to the rebuild tables and
@@ -158,12 +169,8 @@ struct ProjectionRebuild {
             var position = start
             var appliedWhileLocked = 0
             if let target = try await EventLog.head(on: tx) {
-                while position < target {
-                    let (applied, next) = try await applyBatch(after: position, upTo: target, on: tx,
-                                                               inTransaction: true)
-                    if applied == 0 { break }
-                    position = next
-                    appliedWhileLocked += applied
+                position = try await applyBatches(after: start, upTo: target, on: tx, inTransaction: true) {
+                    appliedWhileLocked += $0
                 }
             }
             try await tx.execute(unsafeScript: """

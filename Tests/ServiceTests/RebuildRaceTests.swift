@@ -102,6 +102,20 @@ struct InterceptedProjector {
     func phase(of name: String) -> String? { running.engine.readiness().checks["projection \(name)"] }
 }
 
+/// A migrated database, a projector with the projection `name`
+/// intercepted, and a writer of events through the domain.
+func withInterceptedProjector(_ name: String, stallAfter: Duration = .seconds(30),
+                              expecting: RunningProjector.Expecting = .smoothRunning,
+                              _ body: (InterceptedProjector, ShopWriter, TestDatabase) async throws -> Void) async throws {
+    try await TestDatabase.withMigrated { database in
+        let projector = InterceptedProjector(name, on: database, stallAfter: stallAfter, expecting: expecting)
+        try await database.withPool(maxConnections: 10) { pool in
+            try await body(projector, ShopWriter(store: PostgresEventStore(pool: pool)), database)
+        }
+        await projector.running.stop()
+    }
+}
+
 /// Writes a little of everything the three projections read: customers,
 /// renames, orders placed, confirmed and cancelled.
 func writeShopActivity(_ shop: ShopWriter, customers: Int = 3) async throws {
@@ -114,6 +128,16 @@ func writeShopActivity(_ shop: ShopWriter, customers: Int = 3) async throws {
         try await shop.order(dropped, .cancel(reason: "changed mind", at: shop.now))
         try await shop.rename(customer, to: "Customer \(index) Renamed")
     }
+}
+
+/// With some history projected, holds the intercepted projection's next
+/// batch (more activity) at `point`.
+func holdTheNextBatch(at point: HoldPoint, _ projector: InterceptedProjector, _ shop: ShopWriter) async throws {
+    try await writeShopActivity(shop)
+    try await ProjectionProbe.waitUntilCaughtUp(projector.database.conninfo)
+    projector.interception.hold(at: point)
+    try await writeShopActivity(shop)
+    try await projector.interception.waitUntilHeld()
 }
 
 /// Runs a whole zero-downtime rebuild of `name` on a connection of its own,
@@ -163,23 +187,13 @@ struct RebuildRaceTests {
     /// on rows the new tables already hold and be taken for poison).
     @Test(arguments: ShopProjections.names)
     func aBatchReadBeforeTheSwapAndWrittenAfterItGoesOnFromTheSwappedCheckpoint(_ name: String) async throws {
-        try await TestDatabase.withMigrated { database in
-            let projector = InterceptedProjector(name, on: database)
-            try await database.withPool(maxConnections: 4) { pool in
-                let shop = ShopWriter(store: PostgresEventStore(pool: pool))
-                try await writeShopActivity(shop)
-                try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+        try await withInterceptedProjector(name) { projector, shop, database in
+            try await holdTheNextBatch(at: .beforeWriting, projector, shop)
+            // The held batch holds no lock yet: the swap completes past it.
+            try await rebuild(name, on: database)
+            projector.interception.release()
 
-                projector.interception.hold(at: .beforeWriting)
-                try await writeShopActivity(shop)
-                try await projector.interception.waitUntilHeld()
-                // The held batch holds no lock yet: the swap completes past it.
-                try await rebuild(name, on: database)
-                projector.interception.release()
-
-                try await expectHealthyAndEqualToScratch(projector, shop)
-            }
-            await projector.running.stop()
+            try await expectHealthyAndEqualToScratch(projector, shop)
         }
     }
 
@@ -188,24 +202,14 @@ struct RebuildRaceTests {
     /// rebuilds from a log that includes it.
     @Test(arguments: ShopProjections.names)
     func aBatchInFlightWhenTheSwapBeginsCommitsFirstAndTheSwapWaitsForIt(_ name: String) async throws {
-        try await TestDatabase.withMigrated { database in
-            let projector = InterceptedProjector(name, on: database)
-            try await database.withPool(maxConnections: 4) { pool in
-                let shop = ShopWriter(store: PostgresEventStore(pool: pool))
-                try await writeShopActivity(shop)
-                try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+        try await withInterceptedProjector(name) { projector, shop, database in
+            try await holdTheNextBatch(at: .afterWriting, projector, shop)
+            let swap = Task { try await rebuild(name, on: database, applicationName: "racing-rebuild") }
+            try await waitUntilWaitingForALock("racing-rebuild", on: database)
+            projector.interception.release()
+            try await swap.value
 
-                projector.interception.hold(at: .afterWriting)
-                try await writeShopActivity(shop)
-                try await projector.interception.waitUntilHeld()
-                let swap = Task { try await rebuild(name, on: database, applicationName: "racing-rebuild") }
-                try await waitUntilWaitingForALock("racing-rebuild", on: database)
-                projector.interception.release()
-                try await swap.value
-
-                try await expectHealthyAndEqualToScratch(projector, shop)
-            }
-            await projector.running.stop()
+            try await expectHealthyAndEqualToScratch(projector, shop)
         }
     }
 
@@ -214,27 +218,22 @@ struct RebuildRaceTests {
     /// left (the old `markFailed` matched no row and the runner parked with
     /// every surface saying `running`). The runner resumes from the swap.
     @Test func anEventFailingWhileASwapMovesTheCheckpointResumesInsteadOfParking() async throws {
-        try await TestDatabase.withMigrated { database in
-            let projector = InterceptedProjector("customers", on: database, expecting: .interruptions)
-            try await database.withPool(maxConnections: 4) { pool in
-                let shop = ShopWriter(store: PostgresEventStore(pool: pool))
-                let customer = try await shop.registerCustomer("Soon Failing")
-                try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+        try await withInterceptedProjector("customers", expecting: .interruptions) { projector, shop, database in
+            let customer = try await shop.registerCustomer("Soon Failing")
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
 
-                projector.interception.hold(at: .beforeWriting)
-                projector.interception.fail(Customer.stream(customer))
-                try await shop.rename(customer, to: "Failing Rename")
-                try await projector.interception.waitUntilHeld()
-                try await rebuild("customers", on: database)
-                // Every attempt now fails in Swift, sending nothing, so only
-                // the re-read before recording the failure can see the move.
-                projector.interception.release()
+            projector.interception.hold(at: .beforeWriting)
+            projector.interception.fail(Customer.stream(customer))
+            try await shop.rename(customer, to: "Failing Rename")
+            try await projector.interception.waitUntilHeld()
+            try await rebuild("customers", on: database)
+            // Every attempt now fails in Swift, sending nothing, so only
+            // the re-read before recording the failure can see the move.
+            projector.interception.release()
 
-                try await expectHealthyAndEqualToScratch(projector, shop, raceWasClean: false)
-                // Never declared failed: the checkpoint was re-read first.
-                #expect(projector.running.metric("chronicle_projection_events_failed_total", projection: "customers") == 0)
-            }
-            await projector.running.stop()
+            try await expectHealthyAndEqualToScratch(projector, shop, raceWasClean: false)
+            // Never declared failed: the checkpoint was re-read first.
+            #expect(projector.running.metric("chronicle_projection_events_failed_total", projection: "customers") == 0)
         }
     }
 
@@ -242,29 +241,24 @@ struct RebuildRaceTests {
     /// operator's fix): the swap resets its row to running at the new
     /// position, and the parked runner must follow instead of sleeping on.
     @Test func aProjectionStoppedAtAPoisonEventResumesAfterARebuild() async throws {
-        try await TestDatabase.withMigrated { database in
-            let projector = InterceptedProjector("customers", on: database, expecting: .failingEvents)
-            try await database.withPool(maxConnections: 4) { pool in
-                let shop = ShopWriter(store: PostgresEventStore(pool: pool))
-                let customer = try await shop.registerCustomer("Poisoned")
-                try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
-                projector.interception.fail(Customer.stream(customer))
-                try await shop.rename(customer, to: "Poisoned Rename")
+        try await withInterceptedProjector("customers", expecting: .failingEvents) { projector, shop, database in
+            let customer = try await shop.registerCustomer("Poisoned")
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            projector.interception.fail(Customer.stream(customer))
+            try await shop.rename(customer, to: "Poisoned Rename")
 
-                let probe = try await database.connect()
-                try await waitUntil("customers recorded as failed", within: Bound.poisonRecorded) {
-                    try await ProjectionCheckpoints.load("customers", on: probe)?.state == .failed
-                }
-                // The row is written first, then the runner's phase follows.
-                try await waitUntil("the runner to report failed", within: Bound.projection) { projector.phase(of: "customers") == "failed" }
-                #expect(try await ProjectionCheckpoints.load("customers", on: probe)?.lastError?
-                    .contains("injected failure") == true)
-                await probe.close()
-
-                try await rebuild("customers", on: database)
-                try await expectHealthyAndEqualToScratch(projector, shop, raceWasClean: false)
+            let probe = try await database.connect()
+            try await waitUntil("customers recorded as failed", within: Bound.poisonRecorded) {
+                try await ProjectionCheckpoints.load("customers", on: probe)?.state == .failed
             }
-            await projector.running.stop()
+            // The row is written first, then the runner's phase follows.
+            try await waitUntil("the runner to report failed", within: Bound.projection) { projector.phase(of: "customers") == "failed" }
+            #expect(try await ProjectionCheckpoints.load("customers", on: probe)?.lastError?
+                .contains("injected failure") == true)
+            await probe.close()
+
+            try await rebuild("customers", on: database)
+            try await expectHealthyAndEqualToScratch(projector, shop, raceWasClean: false)
         }
     }
 
@@ -272,80 +266,69 @@ struct RebuildRaceTests {
     /// threshold, this copy holding the lease → not ready, metric 1; and
     /// back when the projection moves again.
     @Test func aProjectionThatMakesNoProgressIsReportedStalledUntilItMovesAgain() async throws {
-        try await TestDatabase.withMigrated { database in
-            let projector = InterceptedProjector("customers", on: database, stallAfter: .seconds(1),
-                                                 expecting: .interruptions)
-            try await database.withPool(maxConnections: 4) { pool in
-                let shop = ShopWriter(store: PostgresEventStore(pool: pool))
-                try await shop.registerCustomer("Before The Stall")
-                try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
-                #expect(projector.running.engine.readiness().ready)
+        try await withInterceptedProjector("customers", stallAfter: .seconds(1), expecting: .interruptions) { projector, shop, database in
+            try await shop.registerCustomer("Before The Stall")
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            #expect(projector.running.engine.readiness().ready)
 
-                projector.interception.hold(at: .beforeWriting)
-                try await shop.registerCustomer("Stuck Behind")
-                try await projector.interception.waitUntilHeld()
-                // (Only customers is judged: on the shared test server another
-                // test's open transaction may hold the others back for real.)
-                let engine = projector.running.engine
-                try await waitUntil("the stall to be reported", within: Bound.projection) {
-                    engine.readiness().checks["projection customers"]?.contains("stalled") == true
-                }
-                #expect(!engine.readiness().ready)
-                #expect(projector.running.metric("chronicle_projection_stalled", projection: "customers") == 1)
-                #expect((projector.running.metric("chronicle_projection_stalled_seconds", projection: "customers") ?? 0) >= 1)
-
-                projector.interception.release()
-                try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
-                try await waitUntil("the stall to clear", within: Bound.projection) {
-                    engine.readiness().checks["projection customers"] == "running"
-                }
-                #expect(projector.running.metric("chronicle_projection_stalled", projection: "customers") == 0)
+            projector.interception.hold(at: .beforeWriting)
+            try await shop.registerCustomer("Stuck Behind")
+            try await projector.interception.waitUntilHeld()
+            // (Only customers is judged: on the shared test server another
+            // test's open transaction may hold the others back for real.)
+            let engine = projector.running.engine
+            try await waitUntil("the stall to be reported", within: Bound.projection) {
+                engine.readiness().checks["projection customers"]?.contains("stalled") == true
             }
-            await projector.running.stop()
+            #expect(!engine.readiness().ready)
+            #expect(projector.running.metric("chronicle_projection_stalled", projection: "customers") == 1)
+            #expect((projector.running.metric("chronicle_projection_stalled_seconds", projection: "customers") ?? 0) >= 1)
+
+            projector.interception.release()
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            try await waitUntil("the stall to clear", within: Bound.projection) {
+                engine.readiness().checks["projection customers"] == "running"
+            }
+            #expect(projector.running.metric("chronicle_projection_stalled", projection: "customers") == 0)
         }
     }
 
     /// Three full rebuilds of every projection, one after the other, while
     /// eight writers never stop.
     @Test func threeRebuildsOfEveryProjectionUnderEightWritersLeaveEveryProjectionRunningAndRight() async throws {
-        try await TestDatabase.withMigrated { database in
+        try await withInterceptedProjector("orders") { projector, shop, database in
             // Enough history that each rebuild takes many batches while the
             // writers go on.
             try await RebuildTests.preload(database.conninfo, units: 300)
-            let projector = InterceptedProjector("orders", on: database)
-            try await database.withPool(maxConnections: 10) { pool in
-                let shop = ShopWriter(store: PostgresEventStore(pool: pool))
-                try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
-                let stop = StopSignal()
-                let writers = (0..<8).map { _ in
-                    Task {
-                        var rounds = 0
-                        // Paced (a few hundred events a second in all), so
-                        // the debug build's rebuilds and the live projector
-                        // keep well ahead of the log on a loaded machine.
-                        while !stop.isSet {
-                            try await writeShopActivity(shop, customers: 1)
-                            rounds += 1
-                            try await Task.sleep(for: .milliseconds(200))
-                        }
-                        return rounds
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            let stop = StopSignal()
+            let writers = (0..<8).map { _ in
+                Task {
+                    var rounds = 0
+                    // Paced (a few hundred events a second in all), so
+                    // the debug build's rebuilds and the live projector
+                    // keep well ahead of the log on a loaded machine.
+                    while !stop.isSet {
+                        try await writeShopActivity(shop, customers: 1)
+                        rounds += 1
+                        try await Task.sleep(for: .milliseconds(200))
                     }
+                    return rounds
                 }
-                let admin = RebuildTests.admin
-                let started = ContinuousClock.now
-                for run in 1...3 {
-                    let (status, output) = try await ChildProcess.run(
-                        admin, ["rebuild-projection", "--all", "--batch-size", "100", "--database-url", database.conninfo])
-                    #expect(status == 0, "rebuild \(run): \(output)")
-                }
-                stop.set()
-                print("three rebuilds of every projection under 8 writers took \(ContinuousClock.now - started)")
-                var rounds = 0
-                for writer in writers { rounds += try await writer.value }
-                #expect(rounds >= 8, "the writers hardly wrote during the rebuilds")
-                try await expectHealthyAndEqualToScratch(projector, shop)
             }
-            await projector.running.stop()
+            let admin = RebuildTests.admin
+            let started = ContinuousClock.now
+            for run in 1...3 {
+                let (status, output) = try await ChildProcess.run(
+                    admin, ["rebuild-projection", "--all", "--batch-size", "100", "--database-url", database.conninfo])
+                #expect(status == 0, "rebuild \(run): \(output)")
+            }
+            stop.set()
+            print("three rebuilds of every projection under 8 writers took \(ContinuousClock.now - started)")
+            var rounds = 0
+            for writer in writers { rounds += try await writer.value }
+            #expect(rounds >= 8, "the writers hardly wrote during the rebuilds")
+            try await expectHealthyAndEqualToScratch(projector, shop)
         }
     }
 }

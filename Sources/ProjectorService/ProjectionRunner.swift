@@ -332,10 +332,11 @@ final class ProjectionRunner: Sendable {
                         metadata: ["from": "\(checkpoint)", "to": "\(moved.position)", "error": "\(error)"])
             throw CheckpointMoved(name: projection.name)
         }
-        logger.error("projection stopped on a poison event", metadata: ["error": "\(message)"])
+        // The row says failed now: every other surface follows at once.
         metrics.failed()
         set(.failed)
         onBatchCommitted()
+        logger.error("projection stopped on a poison event", metadata: ["error": "\(message)"])
         // Parked, but watching: a rebuild's swap or an operator's reset moves
         // the row (or clears its state); we then resume instead of sitting
         // on a projection every surface would call running.

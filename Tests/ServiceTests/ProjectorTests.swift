@@ -177,8 +177,10 @@ struct ProjectorTests {
             // The events before the poison one were applied; nothing after it.
             #expect(try await ProjectionProbe.count("SELECT count(*) FROM orders_view", on: connection) == 0)
             #expect(try await ProjectionProbe.count("SELECT count(*) FROM orders_customer_names", on: connection) == 1)
-            let metrics = broken.registry.emitToString()
-            #expect(metrics.contains(#"chronicle_projection_events_failed_total{projection="orders"} 1"#))
+            // The row is written first; the process's own surfaces follow it.
+            try await waitUntil("the failure counted in /metrics", within: Bound.projection) {
+                broken.registry.emitToString().contains(#"chronicle_projection_events_failed_total{projection="orders"} 1"#)
+            }
 
             // The other projections go on with new writes; orders stays where it stopped.
             let later = try await shop.registerCustomer("While Failed")

@@ -21,6 +21,14 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputFile.path, O_WRONLY | O_APPEND, 0)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else is inherited: NIO accepts sockets without close-on-exec,
+        // and a child holding a copy of an in-process server's connection keeps
+        // it open after the server closes it. (glibc 2.34+; Swift does not
+        // import the declaration.)
+        if let closeFrom = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+            typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+            _ = unsafeBitCast(closeFrom, to: AddCloseFrom.self)(&actions, 3)
+        }
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
         let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]

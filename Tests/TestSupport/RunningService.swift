@@ -76,9 +76,10 @@ public enum LoopbackHTTP {
         }
     }
 
-    /// A TCP socket connected to 127.0.0.1:`port`.
-    private static func connectedSocket(port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    /// A TCP socket connected to 127.0.0.1:`port` (close-on-exec: the
+    /// executables under test must not inherit the tests' connections).
+    public static func connectedSocket(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestSetupError("socket() failed") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

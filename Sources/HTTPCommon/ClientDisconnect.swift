@@ -44,13 +44,6 @@ public final class ClientDisconnectHandler: ChannelInboundHandler, RemovableChan
     }
 }
 
-extension HTTPServerBuilder {
-    /// HTTP/1.1 as our services serve it: with `ClientDisconnectHandler`.
-    public static var chronicle: HTTPServerBuilder {
-        .http1(configuration: .init(additionalChannelHandlers: [ClientDisconnectHandler()]))
-    }
-}
-
 extension AppRequestContext {
     /// Completes when this request's client has gone away (nil if the
     /// server was built without `HTTPServerBuilder.chronicle`, as in

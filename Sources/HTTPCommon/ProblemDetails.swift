@@ -50,10 +50,19 @@ public struct ProblemDetails: Error, HTTPResponseError, Encodable, Sendable {
     public var headers: HTTPFields { extraHeaders }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: responseHeaders, body: .init(byteBuffer: try body()))
+    }
+
+    /// `extraHeaders` with the problem+json content type.
+    public var responseHeaders: HTTPFields {
         var headers = extraHeaders
         headers[.contentType] = "application/problem+json"
-        let body = try ShopJSON.encoder.encode(self)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return headers
+    }
+
+    /// The problem as JSON.
+    public func body() throws -> ByteBuffer {
+        ByteBuffer(bytes: try ShopJSON.encoder.encode(self))
     }
 }
 
@@ -87,6 +96,26 @@ extension ProblemDetails {
         headers[.retryAfter] = "1"
         return ProblemDetails(.serviceUnavailable, type: typeBase + "unavailable", detail: detail, headers: headers)
     }
+
+    public static let uriTooLong = ProblemDetails(
+        .uriTooLong, type: typeBase + "uri-too-long",
+        detail: "the request target is longer than \(HTTPConnectionLimits.maxRequestTargetBytes) bytes")
+
+    public static let headerFieldsTooLarge = ProblemDetails(
+        .requestHeaderFieldsTooLarge, type: typeBase + "header-fields-too-large",
+        detail: "the header section is larger than \(HTTPConnectionLimits.maxHeaderSectionBytes) bytes")
+
+    public static func requestTimeout(_ detail: String) -> ProblemDetails {
+        ProblemDetails(.requestTimeout, type: typeBase + "request-timeout", detail: detail)
+    }
+
+    /// Every connection the process serves is busy.
+    public static let overloaded: ProblemDetails = {
+        var headers = HTTPFields()
+        headers[.retryAfter] = "1"
+        return ProblemDetails(.serviceUnavailable, type: typeBase + "unavailable",
+                              detail: "the server is at its connection limit; try again shortly", headers: headers)
+    }()
 
     public static let internalError = ProblemDetails(
         .internalServerError, type: typeBase + "internal",

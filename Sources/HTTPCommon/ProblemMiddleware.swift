@@ -2,6 +2,7 @@ import Hummingbird
 import LibPQ
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// The outermost middleware: whatever a route or Hummingbird throws becomes
 /// problem+json. Database outages become 503 with `Retry-After`; an error we
@@ -27,6 +28,11 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem
         case is NIOTooManyBytesError:
             return .bodyTooLarge
+        case is RequestReadTimeout:
+            return .requestTimeout("the request body did not arrive within the read timeout")
+        case let error as HTTPParserError:
+            // The body turned out malformed (a bad chunk) while a route read it.
+            return ConnectionGuard.problem(for: error) ?? .badRequest("the request is not valid HTTP/1.1")
         case let error as PostgresError where error.isConnectionFailure:
             logger?.warning("database unavailable", metadata: ["error": "\(error)"])
             return .unavailable()

@@ -16,6 +16,11 @@ public struct ServiceHost: Sendable {
     public let pool: ConnectionPool
     public let migrator: SchemaMigrator
     public let registry: PrometheusCollectorRegistry
+    /// Timeouts and the cap on open connections (README "Connections and limits").
+    public let connectionLimits: HTTPConnectionLimits
+    /// The HTTP connections this process holds open.
+    public let connections: OpenConnections
+    private let connectionMetrics: ConnectionMetrics
 
     /// - Parameter sessionSettings: server settings for every pooled session.
     public init(name: String, settings: ServiceSettings, registry: PrometheusCollectorRegistry,
@@ -26,10 +31,17 @@ public struct ServiceHost: Sendable {
         var logger = Logger(label: name)
         logger.logLevel = settings.resolvedLogLevel
         self.logger = logger
+        let poolSize = settings.resolvedPoolSize ?? defaultPoolSize
         pool = ConnectionPool(ConnectionPool.Configuration(
             conninfo: try ConnectionString.withSessionSettings(settings.resolvedDatabaseURL, sessionSettings),
-            maxConnections: settings.resolvedPoolSize ?? defaultPoolSize),
+            maxConnections: poolSize),
             logger: logger)
+        // The pool, plus the few dedicated sessions (LISTEN, notifier, leases).
+        connectionLimits = try settings.resolvedConnectionLimits(
+            descriptorLimit: DescriptorLimit.current, openDescriptors: DescriptorLimit.openCount,
+            databaseConnections: poolSize + 8)
+        connectionMetrics = ConnectionMetrics(registry: registry)
+        connections = OpenConnections(connectionLimits, metrics: connectionMetrics)
         migrator = SchemaMigrator(migrations: try Migration.load(
             from: ProjectFiles.locate("migrations", explicit: settings.resolvedMigrationsDirectory)))
     }
@@ -38,6 +50,8 @@ public struct ServiceHost: Sendable {
     /// tests never do (they read their own registry).
     public static func bootstrapProcess(settings: ServiceSettings) -> PrometheusCollectorRegistry {
         LogSetup.bootstrap(format: settings.resolvedLogFormat, level: settings.resolvedLogLevel)
+        // Each connection is a descriptor; the soft limit is often 1024.
+        DescriptorLimit.raiseToHard()
         return PrometheusCollectorRegistry()
     }
 
@@ -75,15 +89,20 @@ public struct ServiceHost: Sendable {
                                 onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol & Service {
         let logger = logger
+        let limits = connectionLimits
         return Application(
             router: router,
-            server: .chronicle,
+            server: .chronicle(limits: limits, connections: connections, metrics: connectionMetrics),
             configuration: ApplicationConfiguration(
                 address: .hostname(settings.resolvedHost, port: settings.resolvedPort(default: defaultPort)),
                 serverName: name),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
-                logger.info("listening", metadata: ["port": "\(port)"])
+                logger.info("listening", metadata: [
+                    "port": "\(port)", "max_connections": "\(limits.maxConnections)",
+                    "open_files_limit": "\(DescriptorLimit.current)", "idle_timeout": "\(limits.idleTimeout)",
+                    "header_timeout": "\(limits.headerTimeout)", "read_timeout": "\(limits.readTimeout)",
+                ])
                 await onServerRunning(port)
             },
             logger: logger)

@@ -27,6 +27,22 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     @Option(name: .customLong("migrations"), help: "Directory of migration files (env CHRONICLE_MIGRATIONS, default ./migrations)")
     public var migrationsDirectory: String?
 
+    @Option(name: .customLong("idle-timeout"),
+            help: "Seconds a keep-alive connection may wait for its next request (env HTTP_IDLE_TIMEOUT, default 75)")
+    public var idleTimeout: Double?
+
+    @Option(name: .customLong("header-timeout"),
+            help: "Seconds a request's head may take from its first byte, else 408 (env HTTP_HEADER_TIMEOUT, default 10)")
+    public var headerTimeout: Double?
+
+    @Option(name: .customLong("read-timeout"),
+            help: "Seconds a whole request may take from its first byte, else 408; also how long a response may stay unread (env HTTP_READ_TIMEOUT, default 30)")
+    public var readTimeout: Double?
+
+    @Option(name: .customLong("max-connections"),
+            help: "HTTP connections served at once (env HTTP_MAX_CONNECTIONS, default 4096 or what the open-files limit leaves room for)")
+    public var maxConnections: Int?
+
     public init() {}
 
     public func validate() throws {
@@ -45,6 +61,58 @@ public struct ServiceSettings: ParsableArguments, Sendable {
         if let size = resolvedPoolSize, size < 1 {
             throw ValidationError("the pool size must be at least 1")
         }
+        _ = try seconds(idleTimeout, "HTTP_IDLE_TIMEOUT")
+        let header = try seconds(headerTimeout, "HTTP_HEADER_TIMEOUT")
+        let read = try seconds(readTimeout, "HTTP_READ_TIMEOUT")
+        if (header ?? HTTPConnectionLimits.defaultHeaderTimeout) > (read ?? HTTPConnectionLimits.defaultReadTimeout) {
+            throw ValidationError("HTTP_HEADER_TIMEOUT must not be longer than HTTP_READ_TIMEOUT")
+        }
+        let fromEnvironment = try integer("HTTP_MAX_CONNECTIONS")
+        if let value = maxConnections ?? fromEnvironment, value < 1 {
+            throw ValidationError("HTTP_MAX_CONNECTIONS must be at least 1")
+        }
+    }
+
+    /// A timeout from its flag or environment variable: seconds, more than
+    /// 0 and at most a day.
+    private func seconds(_ flag: Double?, _ variable: String) throws -> Duration? {
+        var value = flag
+        if value == nil, let text = environment(variable) {
+            guard let number = Double(text) else {
+                throw ValidationError("\(variable) must be a number of seconds, not '\(text)'")
+            }
+            value = number
+        }
+        guard let value else { return nil }
+        guard value.isFinite, value > 0, value <= 86_400 else {
+            throw ValidationError("\(variable) must be more than 0 and at most 86400 seconds")
+        }
+        return .milliseconds(Int64((value * 1000).rounded(.up)))
+    }
+
+    private func integer(_ variable: String) throws -> Int? {
+        guard let text = environment(variable) else { return nil }
+        guard let number = Int(text) else { throw ValidationError("\(variable) must be a whole number, not '\(text)'") }
+        return number
+    }
+
+    /// The connection limits from flags, environment and defaults; the
+    /// default cap leaves room under `descriptorLimit` for the descriptors
+    /// already open, the pool and the process, and an explicit cap that does
+    /// not fit is an error.
+    public func resolvedConnectionLimits(descriptorLimit: Int, openDescriptors: Int,
+                                         databaseConnections: Int) throws -> HTTPConnectionLimits {
+        var limits = HTTPConnectionLimits()
+        if let idle = try seconds(idleTimeout, "HTTP_IDLE_TIMEOUT") { limits.idleTimeout = idle }
+        if let header = try seconds(headerTimeout, "HTTP_HEADER_TIMEOUT") { limits.headerTimeout = header }
+        if let read = try seconds(readTimeout, "HTTP_READ_TIMEOUT") { limits.readTimeout = read }
+        let fromEnvironment = try integer("HTTP_MAX_CONNECTIONS")
+        limits.maxConnections = maxConnections ?? fromEnvironment
+            ?? HTTPConnectionLimits.defaultMaxConnections(descriptorLimit: descriptorLimit, openDescriptors: openDescriptors,
+                                                          databaseConnections: databaseConnections)
+        try limits.check(descriptorLimit: descriptorLimit, openDescriptors: openDescriptors,
+                         databaseConnections: databaseConnections)
+        return limits
     }
 
     private func environment(_ name: String) -> String? {

@@ -147,8 +147,9 @@ public enum LoopbackHTTP {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// A TCP socket connected to `host`:`port`.
-    private static func connectedSocket(host: String, port: Int) throws -> Int32 {
+    /// A TCP socket connected to `host`:`port` (close-on-exec: the
+    /// executables under test must not inherit the tests' connections).
+    public static func connectedSocket(host: String = "127.0.0.1", port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestSetupError("socket() failed") }
         var address = sockaddr_in()

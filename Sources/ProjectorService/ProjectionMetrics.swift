@@ -30,29 +30,21 @@ struct ProjectionMetrics: Sendable {
             MetricNameDescriptor(namespace: "chronicle", subsystem: "projection", metricName: name, unitName: unit,
                                  helpText: help)
         }
-        checkpointGauge = registry.makeGauge(
-            descriptor: descriptor("checkpoint", "position", "Global position of the last applied event"), labels: labels)
-        lagEvents = registry.makeGauge(
-            descriptor: descriptor("lag", "events", "Committed events not yet applied"), labels: labels)
-        lagSeconds = registry.makeGauge(
-            descriptor: descriptor("lag", "seconds", "Age of the oldest event not yet applied"), labels: labels)
-        appliedTotal = registry.makeCounter(
-            descriptor: descriptor("events_applied", "total", "Events applied"), labels: labels)
-        failedTotal = registry.makeCounter(
-            descriptor: descriptor("events_failed", "total", "Events the projection could not apply (poison)"),
-            labels: labels)
-        retriedBatches = registry.makeCounter(
-            descriptor: descriptor("batches_retried", "total", "Batches that failed and were retried one event at a time"),
-            labels: labels)
-        failedGauge = registry.makeGauge(
-            descriptor: descriptor("failed", "", "1 while the projection is stopped at an event it cannot apply"),
-            labels: labels)
-        stalledGauge = registry.makeGauge(
-            descriptor: descriptor("stalled", "", "1 while events wait and the checkpoint has not moved for the stall threshold"),
-            labels: labels)
-        noProgressSeconds = registry.makeGauge(
-            descriptor: descriptor("stalled", "seconds", "How long events have waited with the checkpoint not moving"),
-            labels: labels)
+        func gauge(_ name: String, _ unit: String, _ help: String) -> Gauge {
+            registry.makeGauge(descriptor: descriptor(name, unit, help), labels: labels)
+        }
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(descriptor: descriptor(name, "total", help), labels: labels)
+        }
+        checkpointGauge = gauge("checkpoint", "position", "Global position of the last applied event")
+        lagEvents = gauge("lag", "events", "Committed events not yet applied")
+        lagSeconds = gauge("lag", "seconds", "Age of the oldest event not yet applied")
+        appliedTotal = counter("events_applied", "Events applied")
+        failedTotal = counter("events_failed", "Events the projection could not apply (poison)")
+        retriedBatches = counter("batches_retried", "Batches that failed and were retried one event at a time")
+        failedGauge = gauge("failed", "", "1 while the projection is stopped at an event it cannot apply")
+        stalledGauge = gauge("stalled", "", "1 while events wait and the checkpoint has not moved for the stall threshold")
+        noProgressSeconds = gauge("stalled", "seconds", "How long events have waited with the checkpoint not moving")
     }
 
     func checkpoint(_ position: LogPosition) { checkpointGauge.set(Double(position.globalPosition)) }

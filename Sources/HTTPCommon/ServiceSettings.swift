@@ -24,6 +24,10 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     @Option(name: .customLong("pool-size"), help: "Maximum database connections (env DATABASE_POOL_SIZE, default 16)")
     public var poolSize: Int?
 
+    @Option(name: .customLong("pool-timeout"),
+            help: "Seconds a request waits for a free database connection, else 503 (env DATABASE_POOL_TIMEOUT, default 5)")
+    public var poolTimeout: Double?
+
     @Option(name: .customLong("migrations"), help: "Directory of migration files (env CHRONICLE_MIGRATIONS, default ./migrations)")
     public var migrationsDirectory: String?
 
@@ -58,9 +62,10 @@ public struct ServiceSettings: ParsableArguments, Sendable {
         if environment("PORT") != nil, port == nil, environment("PORT").flatMap(Int.init) == nil {
             throw ValidationError("PORT must be a number")
         }
-        if let size = resolvedPoolSize, size < 1 {
-            throw ValidationError("the pool size must be at least 1")
+        if let size = try poolSize ?? integer("DATABASE_POOL_SIZE"), size < 1 {
+            throw ValidationError("the pool size (DATABASE_POOL_SIZE) must be at least 1")
         }
+        _ = try seconds(poolTimeout, "DATABASE_POOL_TIMEOUT")
         _ = try seconds(idleTimeout, "HTTP_IDLE_TIMEOUT")
         let header = try seconds(headerTimeout, "HTTP_HEADER_TIMEOUT")
         let read = try seconds(readTimeout, "HTTP_READ_TIMEOUT")
@@ -132,6 +137,10 @@ public struct ServiceSettings: ParsableArguments, Sendable {
         (logFormat ?? environment("LOG_FORMAT")).flatMap(LogFormat.init(rawValue:)) ?? .text
     }
     public var resolvedPoolSize: Int? { poolSize ?? environment("DATABASE_POOL_SIZE").flatMap(Int.init) }
+    /// How long a task waits for a pooled connection (validated in `validate`).
+    public var resolvedPoolTimeout: Duration {
+        ((try? seconds(poolTimeout, "DATABASE_POOL_TIMEOUT")) ?? nil) ?? .seconds(5)
+    }
     public var resolvedMigrationsDirectory: String? { migrationsDirectory ?? environment("CHRONICLE_MIGRATIONS") }
 }
 

@@ -55,7 +55,8 @@ public struct QueryServiceCommand: AsyncParsableCommand {
         var extraReadiness: (@Sendable () async -> ReadinessReport)?
         if let readURL = resolvedReadDatabaseURL {
             let pool = ConnectionPool(ConnectionPool.Configuration(
-                conninfo: readURL, maxConnections: settings.resolvedPoolSize ?? 16), logger: host.logger)
+                conninfo: readURL, maxConnections: settings.resolvedPoolSize ?? 16,
+                acquireTimeout: settings.resolvedPoolTimeout), logger: host.logger)
             let readiness = DatabaseReadiness(pool: pool, migrator: host.migrator)
             extraReadiness = {
                 let report = await readiness.check()

@@ -20,7 +20,7 @@ struct CommandAPIHarness: Sendable {
         try await TestDatabase.withMigrated { database in
             let settings = try ServiceSettings.parse([
                 "--database-url", database.conninfo, "--migrations", TestEnvironment.migrationsDirectory.path,
-                "--pool-size", "12",
+                "--pool-size", "12", "--pool-timeout", "30",
             ])
             let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
             let app = testApplication(try CommandServiceCommand().buildRouter(host))

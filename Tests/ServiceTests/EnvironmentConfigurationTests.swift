@@ -149,7 +149,10 @@ struct EnvironmentConfigurationTests {
             // Without the flags, each bad variable is a one-line error and a non-zero exit.
             for (variable, value, message) in [("PORT", "not-a-port", "PORT must be a number"),
                                                ("LOG_FORMAT", "xml", "LOG_FORMAT must be 'text' or 'json'"),
-                                               ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of")] {
+                                               ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of"),
+                                               ("DATABASE_POOL_SIZE", "abc", "DATABASE_POOL_SIZE must be a whole number"),
+                                               ("DATABASE_POOL_SIZE", "0", "DATABASE_POOL_SIZE) must be at least 1"),
+                                               ("DATABASE_POOL_TIMEOUT", "0", "DATABASE_POOL_TIMEOUT must be more than 0")] {
                 let (status, output) = try await ChildProcess.run(
                     TestEnvironment.binDirectory.appendingPathComponent("command-service"), [],
                     environment: ["DATABASE_URL": database.conninfo, variable: value])

@@ -10,11 +10,11 @@ import Testing
 
 @Suite("Operations endpoints and the cooperative pool")
 struct OperationsEndpointTests {
-    func host(for database: TestDatabase, poolSize: Int = 8) throws -> ServiceHost {
+    func host(for database: TestDatabase, poolSize: Int = 8, extra: [String] = []) throws -> ServiceHost {
         let settings = try ServiceSettings.parse([
             "--database-url", database.conninfo, "--migrations", TestEnvironment.migrationsDirectory.path,
             "--pool-size", String(poolSize),
-        ])
+        ] + extra)
         return try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
     }
 
@@ -41,6 +41,33 @@ struct OperationsEndpointTests {
                 // margin leaves room for a loaded machine.
                 #expect(answered < sleepsEnded - .seconds(3), "live answered \(sleepsEnded - answered) before the sleeps ended")
             }
+            await host.pool.close()
+        }
+    }
+
+    /// With every pooled connection busy, a command waits the configured
+    /// pool timeout, then is answered 503 with Retry-After, appending nothing.
+    @Test func aRequestThatFindsNoFreeConnectionIs503AfterThePoolTimeout() async throws {
+        try await TestDatabase.withMigrated { database in
+            let host = try host(for: database, poolSize: 1, extra: ["--pool-timeout", "0.5"])
+            #expect(host.pool.configuration.acquireTimeout == .milliseconds(500))
+            let app = testApplication(try CommandServiceCommand().buildRouter(host))
+            try await app.test(.router) { client in
+                let holder = Task { _ = try await host.pool.query("SELECT pg_sleep(8)") }
+                try await ServerActivity.waitForActive(1, running: "SELECT pg_sleep(8)", in: database.conninfo)
+                let sent = ContinuousClock.now
+                try await client.execute(uri: "/customers", method: .post, headers: [.contentType: "application/json"],
+                                         body: ByteBuffer(string: #"{"name": "Ada", "email": "ada@example.com"}"#)) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    #expect(response.headers[.retryAfter] != nil)
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                }
+                let waited = ContinuousClock.now - sent
+                #expect(waited >= .milliseconds(500) && waited < .seconds(7), "answered after \(waited)")
+                try await holder.value
+            }
+            #expect(try await database.makePool(maxConnections: 1).query("SELECT count(*) FROM events")[0]
+                .decode(Int.self, at: 0) == 0)
             await host.pool.close()
         }
     }

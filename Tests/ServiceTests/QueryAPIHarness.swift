@@ -43,7 +43,7 @@ struct QueryAPIHarness: Sendable {
     static func run(conninfo: String, readDatabaseURL: String?, projectorRunning: Bool = true,
                     _ body: @escaping @Sendable (QueryAPIHarness) async throws -> Void) async throws {
         let common = ["--database-url", conninfo, "--migrations", TestEnvironment.migrationsDirectory.path,
-                      "--pool-size", "8", "--log-level", "critical"]
+                      "--pool-size", "8", "--pool-timeout", "30", "--log-level", "critical"]
         let commandHost = try ServiceHost(name: "command-service", settings: try ServiceSettings.parse(common),
                                           registry: PrometheusCollectorRegistry())
         let notifier = CommitNotifier(conninfo: conninfo)

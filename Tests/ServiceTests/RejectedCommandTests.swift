@@ -237,7 +237,7 @@ actor RejectionFixture {
         let database = try await TestDatabase.createMigrated()
         let settings = try ServiceSettings.parse([
             "--database-url", database.conninfo, "--migrations", TestEnvironment.migrationsDirectory.path,
-            "--pool-size", "8",
+            "--pool-size", "8", "--pool-timeout", "30",
         ])
         let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
         let app = testApplication(try CommandServiceCommand().buildRouter(host))

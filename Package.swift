@@ -32,14 +32,16 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "EventSourcing"),
-        // domain
-        .target(name: "ShopDomain", dependencies: ["EventSourcing"]),
+        // wire values, pure: JSON, field reading, timestamps, text rules
+        .target(name: "Wire"),
+        // domains, pure: each context's deciders, events and values
+        .target(name: "ShopDomain", dependencies: ["EventSourcing", "Wire"]),
         // adapters
         .target(name: "PostgresEventStore", dependencies: ["EventSourcing", "LibPQ"]),
-        .target(name: "ReadModel", dependencies: ["EventSourcing", "ShopDomain", "LibPQ"]),
+        .target(name: "ReadModel", dependencies: ["EventSourcing", "ShopDomain", "Wire", "LibPQ"]),
         // services
         .target(name: "HTTPCommon", dependencies: [
-            "LibPQ", "PostgresEventStore", "ShopDomain",
+            "LibPQ", "PostgresEventStore", "Wire",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -54,11 +56,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "CommandService", dependencies: [
-            "HTTPCommon", "EventSourcing", "ShopDomain", "PostgresEventStore", "LibPQ",
+            "HTTPCommon", "EventSourcing", "Wire", "PostgresEventStore", "LibPQ",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "QueryService", dependencies: [
-            "HTTPCommon", "EventSourcing", "ShopDomain", "ReadModel", "PostgresEventStore", "LibPQ",
+            "HTTPCommon", "EventSourcing", "ShopDomain", "Wire", "ReadModel", "PostgresEventStore", "LibPQ",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -66,16 +68,18 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "ProjectorService", dependencies: [
-            "HTTPCommon", "EventSourcing", "ShopDomain", "ReadModel", "PostgresEventStore", "LibPQ",
+            "HTTPCommon", "EventSourcing", "ShopDomain", "Wire", "ReadModel", "PostgresEventStore", "LibPQ",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "AdminCLI", dependencies: [
             "HTTPCommon", "EventSourcing", "PostgresEventStore", "ReadModel", "LibPQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // contexts' service sides: routes, commands, projections, queries
+        .target(name: "Shop", dependencies: ["ShopDomain", "EventSourcing", "Wire", "HTTPCommon", "CommandService"]),
         // executables: parse arguments, build, run
         .executableTarget(name: "command-service", dependencies: [
-            "CommandService", .product(name: "NIOCore", package: "swift-nio"),
+            "CommandService", "Shop", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "query-service", dependencies: [
@@ -85,13 +89,13 @@ let package = Package(
         .executableTarget(name: "projector", dependencies: ["ProjectorService"]),
         .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI"]),
         // tests
-        .target(name: "TestSupport", dependencies: ["LibPQ", "PostgresEventStore", "ShopDomain"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LibPQ", "PostgresEventStore", "ShopDomain", "Wire"], path: "Tests/TestSupport"),
         .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"]),
         .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing", "PostgresEventStore", "TestSupport"]),
-        .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "EventSourcing", "TestSupport"]),
-        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "ShopDomain", "EventSourcing", "LibPQ", "TestSupport"]),
+        .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "Shop", "Wire", "EventSourcing", "TestSupport"]),
+        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "ShopDomain", "Wire", "EventSourcing", "LibPQ", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI", "TestSupport",
+            "HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI", "Shop", "Wire", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]

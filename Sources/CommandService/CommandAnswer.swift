@@ -3,38 +3,45 @@ import Foundation
 import HTTPCommon
 import LibPQ
 import PostgresEventStore
-import ShopDomain
+import Wire
 
 /// How command outcomes become HTTP answers (API.md "Common rules" table).
 enum CommandAnswer {
+    /// `{"<id field>": id, "version", "consistency_token"}`.
     struct Body: Encodable {
-        var customerID: String?
-        var orderID: String?
+        var resource: CommandReply.Resource
         var version: Int
         var consistencyToken: String
 
-        enum CodingKeys: String, CodingKey {
-            case customerID = "customer_id", orderID = "order_id", version
-            case consistencyToken = "consistency_token"
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(_ string: String) { stringValue = string }
+            init?(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(resource.id, forKey: Key(resource.idField))
+            try container.encode(version, forKey: Key("version"))
+            try container.encode(consistencyToken, forKey: Key("consistency_token"))
         }
     }
 
     static func success(_ reply: CommandReply) throws -> StoredResponse {
-        let id = reply.id.uuidString.lowercased()
         let token = ConsistencyToken(reply.position).description
-        let body = Body(customerID: reply.aggregate == .customer ? id : nil,
-                        orderID: reply.aggregate == .order ? id : nil,
-                        version: reply.version, consistencyToken: token)
+        let body = Body(resource: reply.resource, version: reply.version, consistencyToken: token)
         var headers = [
             "Content-Type": "application/json",
             "Consistency-Token": token,
             "ETag": "\"\(reply.version)\"",
         ]
         if reply.created {
-            headers["Location"] = reply.aggregate == .customer ? "/customers/\(id)" : "/orders/\(id)"
+            headers["Location"] = reply.resource.location
         }
         return StoredResponse(status: reply.created ? 201 : 200, headers: headers,
-                              body: Array(try ShopJSON.encoder.encode(body)))
+                              body: Array(try WireJSON.encoder.encode(body)))
     }
 
     /// The problem for an error a client caused, or nil for one it did not
@@ -47,15 +54,10 @@ enum CommandAnswer {
             return requestProblem(problem)
         case let rejected as CommandInputRejected:
             return requestProblem(rejected.problem)
-        case let rejection as Customer.Rejection:
-            switch rejection {
+        case let rejection as any DomainRejection:
+            switch rejection.kind {
             case .notFound: return .notFound(rejection.description)
-            case .alreadyRegistered: return .conflict(rejection.description)
-            }
-        case let rejection as Order.Rejection:
-            switch rejection {
-            case .notFound, .lineNotFound: return .notFound(rejection.description)
-            default: return .conflict(rejection.description)
+            case .conflict: return .conflict(rejection.description)
             }
         case CommandRunError.preconditionFailed(let expected, let actual):
             if actual == 0 && !creates { return .notFound("no such resource") }
@@ -65,8 +67,6 @@ enum CommandAnswer {
                     : "If-Match names version \(expected), but the current version is \(actual).")
         case CommandRunError.conflictRetriesExhausted(let attempts):
             return .conflict("The resource kept changing concurrently; gave up after \(attempts) attempts. Try again.")
-        case CommandRunError.claimTaken(let claim) where claim.scope == Customer.emailClaimScope:
-            return .conflict("A customer with this email already exists.")
         case CommandRunError.claimTaken:
             return .conflict("A unique value of this request is already taken.")
         default:

@@ -18,21 +18,38 @@ public struct CommandServiceCommand: AsyncParsableCommand {
 
     public init() {}
 
+    /// The executable's entry: parses the arguments and serves `contexts`.
+    public static func main(contexts: [any CommandModule.Type]) async {
+        do {
+            let command = try parseAsRoot()
+            guard let service = command as? CommandServiceCommand else { throw CleanExit.helpRequest(command) }
+            try await service.run(contexts: contexts)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// Reached only through `main()` without contexts, which serves nothing.
     public func run() async throws {
+        throw ValidationError("command-service was started without any bounded context to serve")
+    }
+
+    public func run(contexts: [any CommandModule.Type]) async throws {
         let registry = ServiceHost.bootstrapProcess(settings: settings)
         let host = try ServiceHost(name: "command-service", settings: settings, registry: registry)
         let notifier = CommitNotifier(conninfo: settings.resolvedDatabaseURL, logger: host.logger)
-        let app = host.makeApplication(router: try buildRouter(host, notifier: notifier), defaultPort: Self.defaultPort)
+        let app = host.makeApplication(router: try buildRouter(host, contexts: contexts, notifier: notifier), defaultPort: Self.defaultPort)
         try await host.run([host.pool, notifier, IdempotencyHousekeeping(store: IdempotencyStore(pool: host.pool),
                                                                           logger: host.logger), app])
     }
 
-    /// The command service's routes over `host`'s pool.
-    public func buildRouter(_ host: ServiceHost, notifier: CommitNotifier? = nil) throws -> Router<AppRequestContext> {
+    /// The command service's routes (operations, then each context's) over `host`'s pool.
+    public func buildRouter(_ host: ServiceHost, contexts: [any CommandModule.Type],
+                            notifier: CommitNotifier? = nil) throws -> Router<AppRequestContext> {
         let router = try host.makeRouter(servesOpenAPI: true)
         let signal: @Sendable () -> Void = { notifier?.signal() }
         CommandController(store: PostgresEventStore(pool: host.pool, onCommit: signal),
-                          idempotency: IdempotencyStore(pool: host.pool, onCommit: signal)).add(to: router)
+                          idempotency: IdempotencyStore(pool: host.pool, onCommit: signal)).add(contexts, to: router)
         return router
     }
 }

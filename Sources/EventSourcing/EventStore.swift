@@ -25,7 +25,7 @@ public enum ExpectedVersion: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A value that must be unique within a scope across all streams, claimed in
-/// the same transaction as the events (for example a customer's email,
+/// the same transaction as the events (for example an account's email,
 /// compared case-insensitively, so `value` is already normalised).
 public struct UniqueClaim: Hashable, Sendable {
     public var scope: String
@@ -41,7 +41,7 @@ public struct UniqueClaim: Hashable, Sendable {
 public struct AppendResult: Sendable, Equatable {
     /// The stream's version after the append.
     public var streamVersion: Int
-    /// The position of the last event written; it orders after every other
+    /// The position of the last event written; it sorts after every other
     /// event of the same append.
     public var lastPosition: LogPosition
 

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A question to the read side whose answer type is part of its type, so
-/// `bus.ask(GetOrder(id: …), context: …)` returns an `OrderView?` and not an
+/// `bus.ask(GetInvoice(id: …), context: …)` returns an `InvoiceView?` and not an
 /// `Any` to cast.
 public protocol Query: Sendable {
     associatedtype Answer: Sendable

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Names one stream: its type (`"order"`, `"customer"`) and its id.
+/// Names one stream: its type (the aggregate's kind, such as `"invoice"`) and its id.
 public struct StreamName: Hashable, Sendable, CustomStringConvertible {
     public let type: String
     public let id: UUID

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
-import ShopDomain
+import Wire
 
 /// The request context of both HTTP services: a 1 MiB body limit (API.md
 /// "Common rules"; Hummingbird's default is 2 MiB) and our JSON coders.
@@ -20,6 +20,6 @@ public struct AppRequestContext: RequestContext {
     }
 
     public var maxUploadSize: Int { Self.bodyLimit }
-    public var requestDecoder: JSONDecoder { ShopJSON.decoder }
-    public var responseEncoder: JSONEncoder { ShopJSON.encoder }
+    public var requestDecoder: JSONDecoder { WireJSON.decoder }
+    public var responseEncoder: JSONEncoder { WireJSON.encoder }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import ShopDomain
+import Wire
 
 /// An RFC 9457 problem, rendered as `application/problem+json`. Every error
 /// response of our services is one of these.
@@ -62,7 +62,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Encodable, Sendable {
 
     /// The problem as JSON.
     public func body() throws -> ByteBuffer {
-        ByteBuffer(bytes: try ShopJSON.encoder.encode(self))
+        ByteBuffer(bytes: try WireJSON.encoder.encode(self))
     }
 }
 

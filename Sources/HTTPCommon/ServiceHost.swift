@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import LibPQ
 import Logging
-import Prometheus
 import PostgresEventStore
+import Prometheus
 import ServiceLifecycle
 
 /// What every HTTP process builds the same way: logging, the pool, the

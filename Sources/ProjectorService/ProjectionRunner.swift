@@ -1,6 +1,6 @@
 import EventSourcing
-import HTTPCommon
 import Foundation
+import HTTPCommon
 import LibPQ
 import Logging
 import PostgresEventStore

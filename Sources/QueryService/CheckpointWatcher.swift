@@ -1,8 +1,8 @@
-import NIOCore
 import EventSourcing
 import HTTPCommon
 import LibPQ
 import Logging
+import NIOCore
 import PostgresEventStore
 import ServiceLifecycle
 import Synchronization

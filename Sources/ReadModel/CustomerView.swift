@@ -1,5 +1,6 @@
 import Foundation
 import ShopDomain
+import Wire
 
 /// `GET /customers/{id}`, and an item of `GET /customers`.
 ///

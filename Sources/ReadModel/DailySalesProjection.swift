@@ -2,6 +2,7 @@ import EventSourcing
 import Foundation
 import LibPQ
 import ShopDomain
+import Wire
 
 /// Projects orders into `daily_sales_view`, one row per UTC day (of the
 /// event's `at`) with activity: orders placed, orders cancelled (whatever

@@ -1,6 +1,7 @@
 import Foundation
-import ShopDomain
 import LibPQ
+import ShopDomain
+import Wire
 
 /// A calendar day in UTC, `YYYY-MM-DD` (years 0001–9999): the unit of the
 /// daily sales report and of its `from`/`to` parameters.

@@ -1,5 +1,6 @@
 import Foundation
 import ShopDomain
+import Wire
 
 /// `GET /orders/{id}`: an order as the orders projection last saw it.
 ///

@@ -2,6 +2,7 @@ import EventSourcing
 import Foundation
 import LibPQ
 import ShopDomain
+import Wire
 
 /// Projects orders into `orders_view` (one row per order, as the order
 /// queries show it) and `orders_view_lines` (its lines), with the customer's

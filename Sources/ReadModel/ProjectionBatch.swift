@@ -2,6 +2,7 @@ import EventSourcing
 import Foundation
 import LibPQ
 import ShopDomain
+import Wire
 
 /// One event's change to a projection's tables, as a row of a set-based
 /// statement of its kind.

@@ -1,6 +1,6 @@
-import QueryService
 import NIOCore
 import NIOPosix
+import QueryService
 
 @main
 struct Entry {

@@ -1,8 +1,8 @@
 import EventSourcing
 import Foundation
 import PostgresEventStore
-import TestSupport
 import Synchronization
+import TestSupport
 import Testing
 
 /// A counter that only goes up: the smallest decider with a rule, so the

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import LibPQ
+import Synchronization
 import TestSupport
 import Testing
 

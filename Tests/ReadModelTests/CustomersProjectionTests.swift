@@ -4,6 +4,7 @@ import LibPQ
 import ReadModel
 import ShopDomain
 import Testing
+import Wire
 
 @Suite("Customers projection and customer queries")
 struct CustomersProjectionTests {

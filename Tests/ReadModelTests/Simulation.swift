@@ -2,6 +2,7 @@ import EventSourcing
 import Foundation
 import ReadModel
 import ShopDomain
+import Wire
 
 /// A reproducible random history: commands chosen at random, decided by the
 /// real deciders (rejections are skipped), so every event is one the write

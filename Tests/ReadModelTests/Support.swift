@@ -4,6 +4,7 @@ import LibPQ
 import ReadModel
 import ShopDomain
 import TestSupport
+import Wire
 
 // Literal spellings of the domain's values come from TestSupport.
 extension Day: ExpressibleByStringLiteral {

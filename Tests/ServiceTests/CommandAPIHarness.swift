@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import LibPQ
 import Prometheus
+import Shop
 import TestSupport
 import Testing
 
@@ -23,7 +24,7 @@ struct CommandAPIHarness: Sendable {
                 "--pool-size", "12", "--pool-timeout", "30",
             ])
             let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
-            let app = testApplication(try CommandServiceCommand().buildRouter(host))
+            let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: [Shop.self]))
             let probe = database.makePool(maxConnections: 2)
             do {
                 try await app.test(.router) { client in

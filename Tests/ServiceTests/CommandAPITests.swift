@@ -1,6 +1,6 @@
 import Foundation
-import LibPQ
 import HTTPTypes
+import LibPQ
 import TestSupport
 import Testing
 

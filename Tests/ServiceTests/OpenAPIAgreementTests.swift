@@ -4,6 +4,7 @@ import HTTPCommon
 import Hummingbird
 import HummingbirdTesting
 import Prometheus
+import Shop
 import TestSupport
 import Testing
 
@@ -40,7 +41,7 @@ struct OpenAPIAgreementTests {
                 "--database-url", database.conninfo, "--migrations", TestEnvironment.migrationsDirectory.path,
             ])
             let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
-            let router = try CommandServiceCommand().buildRouter(host)
+            let router = try CommandServiceCommand().buildRouter(host, contexts: [Shop.self])
             #expect(Self.routedOperations(router) == (try Self.documentedOperations(service: "command")))
             let app = testApplication(router)
             try await app.test(.router) { client in

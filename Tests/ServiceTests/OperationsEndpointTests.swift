@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import LibPQ
 import Prometheus
+import Shop
 import TestSupport
 import Testing
 
@@ -21,7 +22,7 @@ struct OperationsEndpointTests {
     @Test func liveAnswersWhileSixtyFourQueriesBlockInPostgres() async throws {
         try await TestDatabase.withMigrated { database in
             let host = try host(for: database, poolSize: 64)
-            let app = testApplication(try CommandServiceCommand().buildRouter(host))
+            let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: [Shop.self]))
             try await app.test(.router) { client in
                 let sleepers = Task { () -> ContinuousClock.Instant in
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -51,10 +52,18 @@ struct OperationsEndpointTests {
         try await TestDatabase.withMigrated { database in
             let host = try host(for: database, poolSize: 1, extra: ["--pool-timeout", "0.5"])
             #expect(host.pool.configuration.acquireTimeout == .milliseconds(500))
-            let app = testApplication(try CommandServiceCommand().buildRouter(host))
+            let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: [Shop.self]))
             try await app.test(.router) { client in
-                let holder = Task { _ = try await host.pool.query("SELECT pg_sleep(8)") }
-                try await ServerActivity.waitForActive(1, running: "SELECT pg_sleep(8)", in: database.conninfo)
+                // The pool's one connection is lent until the answer came.
+                let (held, heldNow) = AsyncStream<Void>.makeStream()
+                let (release, releaseNow) = AsyncStream<Void>.makeStream()
+                let holder = Task {
+                    try await host.pool.withConnection { _ in
+                        heldNow.yield()
+                        for await _ in release {}
+                    }
+                }
+                for await _ in held { break }
                 let sent = ContinuousClock.now
                 try await client.execute(uri: "/customers", method: .post, headers: [.contentType: "application/json"],
                                          body: ByteBuffer(string: #"{"name": "Ada", "email": "ada@example.com"}"#)) { response in
@@ -63,7 +72,8 @@ struct OperationsEndpointTests {
                     #expect(response.headers[.contentType] == "application/problem+json")
                 }
                 let waited = ContinuousClock.now - sent
-                #expect(waited >= .milliseconds(500) && waited < .seconds(7), "answered after \(waited)")
+                #expect(waited >= .milliseconds(500), "answered after \(waited)")
+                releaseNow.finish()
                 try await holder.value
             }
             #expect(try await database.makePool(maxConnections: 1).query("SELECT count(*) FROM events")[0]
@@ -75,7 +85,7 @@ struct OperationsEndpointTests {
     @Test func unknownRouteIsProblemJSONAndCounted() async throws {
         try await TestDatabase.withMigrated { database in
             let host = try host(for: database)
-            let app = testApplication(try CommandServiceCommand().buildRouter(host))
+            let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: [Shop.self]))
             try await app.test(.router) { client in
                 try await client.execute(uri: "/no/such/route", method: .get) { response in
                     #expect(response.status == .notFound)
@@ -97,7 +107,7 @@ struct OperationsEndpointTests {
             "--migrations", TestEnvironment.migrationsDirectory.path,
         ])
         let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
-        let app = testApplication(try CommandServiceCommand().buildRouter(host))
+        let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: [Shop.self]))
         try await app.test(.router) { client in
             try await client.execute(uri: "/health/ready", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)

@@ -3,8 +3,8 @@ import Foundation
 import LibPQ
 import Logging
 import PostgresEventStore
-import Prometheus
 import ProjectorService
+import Prometheus
 import ReadModel
 import ShopDomain
 import TestSupport

@@ -9,6 +9,7 @@ import PostgresEventStore
 import Prometheus
 import QueryService
 import ReadModel
+import Shop
 import Synchronization
 import TestSupport
 import Testing
@@ -47,7 +48,7 @@ struct QueryAPIHarness: Sendable {
         let commandHost = try ServiceHost(name: "command-service", settings: try ServiceSettings.parse(common),
                                           registry: PrometheusCollectorRegistry())
         let notifier = CommitNotifier(conninfo: conninfo)
-        let commandApp = testApplication(try CommandServiceCommand().buildRouter(commandHost, notifier: notifier))
+        let commandApp = testApplication(try CommandServiceCommand().buildRouter(commandHost, contexts: [Shop.self], notifier: notifier))
 
         let queryCommand = try QueryServiceCommand.parse(common + (readDatabaseURL.map { ["--read-database-url", $0] } ?? []))
         let queryHost = try ServiceHost(name: "query-service", settings: queryCommand.settings,

@@ -1,6 +1,6 @@
 import Foundation
-import HTTPTypes
 import HTTPCommon
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Prometheus
@@ -8,6 +8,7 @@ import QueryService
 import ShopDomain
 import TestSupport
 import Testing
+import Wire
 
 /// openapi.yaml and the query service describe the same API: the same
 /// operations, the parameters and headers each route reads, and bodies of

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import LibPQ
 import Prometheus
+import Shop
 import TestSupport
 import Testing
 
@@ -240,7 +241,7 @@ actor RejectionFixture {
             "--pool-size", "8", "--pool-timeout", "30",
         ])
         let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
-        let app = testApplication(try CommandServiceCommand().buildRouter(host))
+        let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: [Shop.self]))
         let probe = database.makePool(maxConnections: 4)
         return try await app.test(.router) { client in
             let api = CommandAPIHarness(client: client, database: database, probe: probe)

@@ -1,6 +1,7 @@
 import Foundation
 import ShopDomain
 import TestSupport
+import Wire
 
 /// Times of the scenarios, a minute apart.
 enum Time {

@@ -1,5 +1,6 @@
 import ShopDomain
 import Testing
+import Wire
 
 @Suite("JSON parser")
 struct JSONValueTests {

@@ -1,6 +1,8 @@
 import Foundation
+import Shop
 import ShopDomain
 import Testing
+import Wire
 
 /// The command bodies of API.md, to run one table over all of them.
 enum CommandBody: String, CaseIterable, CustomTestStringConvertible {

@@ -1,5 +1,6 @@
 import EventSourcing
 import Foundation
+import Shop
 import ShopDomain
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import ShopDomain
 import Testing
+import Wire
 
 @Suite("Email")
 struct EmailTests {

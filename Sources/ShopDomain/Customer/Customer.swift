@@ -39,9 +39,11 @@ public enum Customer: Decider {
         }
     }
 
-    public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Rejection: DomainRejection, Equatable, Sendable {
         case alreadyRegistered
         case notFound
+
+        public var kind: RejectionKind { self == .notFound ? .notFound : .conflict }
 
         public var description: String {
             switch self {

@@ -1,19 +1,20 @@
 import EventSourcing
 import Foundation
+import Wire
 
 /// How event payloads become JSON bytes and back: snake_case keys (each
-/// payload spells its own), the rest as `ShopJSON` writes it (the same event
+/// payload spells its own), the rest as `WireJSON` writes it (the same event
 /// always encodes to the same bytes, times as `Timestamp` strings), money as
 /// two-decimal strings (by `Money`'s own coding).
 enum EventData {
     static func encode<Payload: Encodable>(_ payload: Payload, type: String, schemaVersion: Int) throws -> EncodedEvent {
-        EncodedEvent(type: type, schemaVersion: schemaVersion, data: Array(try ShopJSON.encoder.encode(payload)))
+        EncodedEvent(type: type, schemaVersion: schemaVersion, data: Array(try WireJSON.encoder.encode(payload)))
     }
 
     /// Decodes `event.data`, already upcast to the current version, as `Payload`.
     static func decode<Payload: Decodable>(_: Payload.Type, from event: EncodedEvent) throws -> Payload {
         do {
-            return try ShopJSON.decoder.decode(Payload.self, from: Data(event.data))
+            return try WireJSON.decoder.decode(Payload.self, from: Data(event.data))
         } catch let error as DecodingError {
             throw EventDecodingError.malformedData(eventType: event.type, schemaVersion: event.schemaVersion,
                                                    reason: error.readableDescription)

@@ -1,11 +1,11 @@
+import EventSourcing
+
 extension Order {
     /// Why `decide` refused a command; each case names the rule it enforces.
     /// `description` is written for a person, fit for a problem's `detail`.
-    ///
-    /// For the HTTP layer: `notFound` and `lineNotFound` name something that
-    /// does not exist (404); every other case is a conflict with the order as
-    /// it stands (409).
-    public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
+    /// `kind`: `notFound` and `lineNotFound` name something that does not
+    /// exist; every other case is a conflict with the order as it stands.
+    public enum Rejection: DomainRejection, Equatable, Sendable {
         /// The command needs a placed order and there is none.
         case notFound
         /// `place` on an order that already exists.
@@ -31,6 +31,13 @@ extension Order {
         case shippingAddressCannotChange(status: Order.Status)
         /// A status transition the life cycle does not have.
         case notAllowed(from: Order.Status, to: Order.Status)
+
+        public var kind: RejectionKind {
+            switch self {
+            case .notFound, .lineNotFound: .notFound
+            default: .conflict
+            }
+        }
 
         public var description: String {
             switch self {

@@ -1,3 +1,4 @@
+import Wire
 extension Order {
     /// `order.placed` v1 → v2. Version 1 stored each line's price as integer
     /// cents (`"unit_price_cents": 1999`) and the address under `"address"`;

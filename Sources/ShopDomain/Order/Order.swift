@@ -18,7 +18,7 @@ public enum Order: Decider {
         public var description: String { rawValue }
     }
 
-    /// What the decisions need, and what the HTTP layer reports; read-only
+    /// What the decisions need, and what callers report; read-only
     /// outside the module because only `evolve` may change it.
     public struct State: Equatable, Sendable {
         /// `nil` until the order is placed.

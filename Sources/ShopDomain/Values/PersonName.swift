@@ -1,3 +1,4 @@
+import Wire
 /// A customer's name under the text rule: trimmed, 1–200 characters.
 public struct PersonName: Hashable, Sendable, CustomStringConvertible {
     public let value: String

@@ -1,3 +1,4 @@
+import Wire
 /// Where an order goes. Text fields follow `TextRule.addressField` (trimmed,
 /// 1–200 characters); `line2` is the only optional one.
 ///

@@ -1,13 +1,13 @@
 import Foundation
 
-/// The one JSON configuration of the shop, for stored event payloads and API
+/// The one JSON configuration of Chronicle, for stored event payloads and API
 /// bodies alike: keys sorted and `/` unescaped, so the same value always
 /// encodes to the same bytes, and times as `Timestamp` strings (RFC 3339 UTC,
 /// milliseconds).
 ///
 /// Shared instances: the coders are safe to use from many tasks at once, and
 /// making one per event or per response was work on every hot path.
-public enum ShopJSON {
+public enum WireJSON {
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

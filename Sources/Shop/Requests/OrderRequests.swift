@@ -1,4 +1,8 @@
+import CommandService
+import EventSourcing
 import Foundation
+import ShopDomain
+import Wire
 
 /// `POST /orders`: `{"customer_id", "items": [{"sku", "quantity", "unit_price"}], "shipping_address"}`.
 ///

@@ -1,4 +1,8 @@
+import CommandService
+import EventSourcing
 import Foundation
+import ShopDomain
+import Wire
 
 /// `POST /customers`: `{"name", "email"}`.
 public struct RegisterCustomerRequest: CommandRequest {

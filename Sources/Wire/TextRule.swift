@@ -13,12 +13,6 @@ public struct TextRule: Sendable, Equatable {
         self.maxLength = maxLength
     }
 
-    public static let personName = TextRule(maxLength: 200)
-    public static let addressField = TextRule(maxLength: 200)
-    public static let cancellationReason = TextRule(maxLength: 500)
-    /// A shipment's carrier and tracking number.
-    public static let shipmentDetail = TextRule(maxLength: 200)
-
     /// Why a text breaks the rule; `description` reads as a field message.
     public enum Violation: Error, Equatable, Sendable, CustomStringConvertible {
         case empty

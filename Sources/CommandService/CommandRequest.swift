@@ -1,5 +1,6 @@
 import EventSourcing
 import Foundation
+import Wire
 
 /// A command's request body, checked field by field: the HTTP layer parses
 /// the raw bytes with `parse`, then supplies the time (and, through the

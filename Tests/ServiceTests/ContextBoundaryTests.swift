@@ -1,0 +1,55 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The machinery is generic: a bounded context plugs in through its own
+/// targets, and nothing else names it (issue 11). These read the sources.
+@Suite("Bounded contexts: the generic modules name none")
+struct ContextBoundaryTests {
+    /// Modules that must not name any context's types, tables or routes.
+    /// ReadModel, QueryService, ProjectorService and AdminCLI join the list
+    /// as their shop parts move into the shop's own target.
+    static let genericModules = ["LibPQ", "EventSourcing", "PostgresEventStore", "Wire", "HTTPCommon", "CommandService"]
+
+    /// What names a context: its types, tables, routes and id fields.
+    static let contextNames = #"\b[Ss]hop|[Cc]ustomer|\bOrder(s|ID|View|Line)?\b|\borders\b|order_id|daily_sales|[Dd]ailySales|[Cc]ompan(y|ies)|\bUser\b|\busers\b|user_id|\b[Cc]atalog\b|\b[Aa]ccounts\b|\bsku\b|\bSku|/items"#
+
+    static func swiftFiles(in module: String) throws -> [URL] {
+        let directory = TestEnvironment.repositoryRoot.appendingPathComponent("Sources/\(module)")
+        let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
+        #expect(!files.isEmpty, "no sources under \(directory.path)")
+        return files
+    }
+
+    @Test(arguments: genericModules)
+    func namesNoContext(_ module: String) throws {
+        let pattern = try Regex(Self.contextNames)
+        var hits: [String] = []
+        for file in try Self.swiftFiles(in: module) {
+            let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            for (number, line) in lines.enumerated() where line.contains(pattern) {
+                hits.append("\(module)/\(file.lastPathComponent):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        #expect(hits.isEmpty, "\(hits.count) lines name a context, the first:\n\(hits.prefix(30).joined(separator: "\n"))")
+    }
+
+    /// A context's domain is pure: it imports the core, the wire values and
+    /// Foundation, nothing that does I/O or speaks HTTP.
+    @Test(arguments: ["ShopDomain"])
+    func domainImportsNothingThatDoesIO(_ module: String) throws {
+        let allowed: Set<String> = ["EventSourcing", "Wire", "Foundation"]
+        var imports: Set<String> = []
+        for file in try Self.swiftFiles(in: module) {
+            for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
+                let words = line.split(separator: " ")
+                if let index = words.firstIndex(of: "import"), index + 1 < words.count,
+                   words[..<index].allSatisfy({ ["public", "internal", "package", "@testable"].contains($0) }) {
+                    imports.insert(String(words[index + 1]))
+                }
+            }
+        }
+        #expect(imports.isSubset(of: allowed), "\(module) imports \(imports.subtracting(allowed).sorted())")
+    }
+}

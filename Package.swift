@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers (see README "Layout"): executables → services → adapters → domain → core.
-// Each target imports only targets below it.
+// Layers (see README "Layout"): executables → contexts → services → adapters →
+// domains → core. Each target imports only targets below it; the generic
+// services name no context: the executables list the contexts they serve.
 let package = Package(
     name: "Chronicle",
     platforms: [.macOS(.v15)],
@@ -38,7 +39,7 @@ let package = Package(
         .target(name: "ShopDomain", dependencies: ["EventSourcing", "Wire"]),
         // adapters
         .target(name: "PostgresEventStore", dependencies: ["EventSourcing", "LibPQ"]),
-        .target(name: "ReadModel", dependencies: ["EventSourcing", "ShopDomain", "Wire", "LibPQ"]),
+        .target(name: "ReadModel", dependencies: ["EventSourcing", "Wire", "LibPQ"]),
         // services
         .target(name: "HTTPCommon", dependencies: [
             "LibPQ", "PostgresEventStore", "Wire",
@@ -60,7 +61,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "QueryService", dependencies: [
-            "HTTPCommon", "EventSourcing", "ShopDomain", "Wire", "ReadModel", "PostgresEventStore", "LibPQ",
+            "HTTPCommon", "EventSourcing", "Wire", "ReadModel", "PostgresEventStore", "LibPQ",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -68,7 +69,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "ProjectorService", dependencies: [
-            "HTTPCommon", "EventSourcing", "ShopDomain", "Wire", "ReadModel", "PostgresEventStore", "LibPQ",
+            "HTTPCommon", "EventSourcing", "Wire", "ReadModel", "PostgresEventStore", "LibPQ",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "AdminCLI", dependencies: [
@@ -76,24 +77,26 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // contexts' service sides: routes, commands, projections, queries
-        .target(name: "Shop", dependencies: ["ShopDomain", "EventSourcing", "Wire", "HTTPCommon", "CommandService"]),
+        .target(name: "Shop", dependencies: [
+            "ShopDomain", "EventSourcing", "Wire", "LibPQ", "ReadModel", "HTTPCommon", "CommandService", "QueryService",
+        ]),
         // executables: parse arguments, build, run
         .executableTarget(name: "command-service", dependencies: [
             "CommandService", "Shop", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "query-service", dependencies: [
-            "QueryService", .product(name: "NIOCore", package: "swift-nio"),
+            "QueryService", "Shop", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
-        .executableTarget(name: "projector", dependencies: ["ProjectorService"]),
-        .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI"]),
+        .executableTarget(name: "projector", dependencies: ["ProjectorService", "Shop"]),
+        .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI", "Shop"]),
         // tests
         .target(name: "TestSupport", dependencies: ["LibPQ", "PostgresEventStore", "ShopDomain", "Wire"], path: "Tests/TestSupport"),
         .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"]),
         .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing", "PostgresEventStore", "TestSupport"]),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "Shop", "Wire", "EventSourcing", "TestSupport"]),
-        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "ShopDomain", "Wire", "EventSourcing", "LibPQ", "TestSupport"]),
+        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "Shop", "ShopDomain", "Wire", "EventSourcing", "LibPQ", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: [
             "HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI", "Shop", "Wire", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

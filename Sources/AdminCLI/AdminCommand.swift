@@ -13,6 +13,16 @@ public struct AdminCommand: AsyncParsableCommand {
         subcommands: [Migrate.self, Projections.self, RebuildProjection.self])
 
     public init() {}
+
+    /// The projections of the contexts the executable lists, for the
+    /// subcommands (their validation runs while parsing, so a task-local
+    /// value rather than a parameter).
+    @TaskLocal static var projections = ProjectionRegistry([])
+
+    /// The executable's entry: runs the subcommand over `contexts`' projections.
+    public static func main(contexts: [any ProjectionModule.Type]) async {
+        await $projections.withValue(ProjectionRegistry(contexts)) { await main() }
+    }
 }
 
 /// Options every admin subcommand takes.

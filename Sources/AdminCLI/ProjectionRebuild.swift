@@ -30,6 +30,8 @@ import ReadModel
 /// (the second waits up to `lockPatience` for it, then refuses).
 struct ProjectionRebuild {
     let projection: String
+    /// Where `projection` is found (the contexts the executable lists).
+    let projections: ProjectionRegistry
     let connection: Connection
     let batchSize: Int
     let report: (RebuildProgress) -> Void
@@ -97,7 +99,7 @@ struct ProjectionRebuild {
         }
         try await connection.withTransaction { tx in
             try await tx.execute(unsafeScript: "DROP SCHEMA IF EXISTS \(quoteIdentifier(rebuildSchema)) CASCADE")
-            try await ShopProjections.createTables(forProjection: projection, in: rebuildSchema, on: tx)
+            try await projections.createTables(forProjection: projection, in: rebuildSchema, on: tx)
             try await ProjectionCheckpoints.remove(checkpointName, on: tx)
             try await ProjectionCheckpoints.ensure([checkpointName], on: tx)
         }
@@ -131,7 +133,7 @@ struct ProjectionRebuild {
         let events = Array(try await EventLog.read(after: position, limit: batchSize, on: connection)
             .prefix { $0.position <= target })
         guard let last = events.last?.position else { return (0, position) }
-        let rebuilt = ShopProjections.projection(named: projection, schema: rebuildSchema)!
+        let rebuilt = projections.projection(named: projection, schema: rebuildSchema)!
         let apply: (Connection) async throws -> Void = { tx in
             try await rebuilt.apply(events, on: tx)
             try await ProjectionCheckpoints.advance(checkpointName, from: position, to: last, on: tx)
@@ -142,7 +144,7 @@ struct ProjectionRebuild {
 
     /// Returns how many events it applied while the live tables were locked.
     private func swap(from start: LogPosition) async throws -> Int {
-        let tables = ShopProjections.projection(named: projection)!.tables
+        let tables = projections.projection(named: projection)!.tables
         return try await connection.withTransaction { tx in
             // The checkpoint row first, then the tables. A live batch claims
             // the same row as its first statement (`claimStatement`) before

@@ -52,7 +52,7 @@ extension AdminCommand {
 
         static func statuses(on connection: Connection) async throws -> [Status] {
             let checkpoints = try await ProjectionCheckpoints.loadAll(on: connection)
-            let names = Array(Set(ShopProjections.names + checkpoints.map(\.name))).sorted()
+            let names = Array(Set(AdminCommand.projections.names + checkpoints.map(\.name))).sorted()
             let holders = try await ProjectionLease.holders(of: names, on: connection)
             var statuses: [Status] = []
             for name in names {

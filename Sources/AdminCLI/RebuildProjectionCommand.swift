@@ -20,7 +20,7 @@ extension AdminCommand {
 
         @OptionGroup var options: AdminOptions
 
-        @Argument(help: "The projection to rebuild: \(ShopProjections.names.joined(separator: ", ")).")
+        @Argument(help: "The projection to rebuild (`chronicle-admin projections` lists them).")
         var name: String?
 
         @Flag(help: "Rebuild every projection, one after the other.")
@@ -33,9 +33,9 @@ extension AdminCommand {
 
         public func validate() throws {
             if all == (name != nil) { throw ValidationError("name one projection, or pass --all") }
-            if let name, !ShopProjections.names.contains(name) {
+            if let name, !AdminCommand.projections.names.contains(name) {
                 throw ValidationError(
-                    "unknown projection '\(name)'; known: \(ShopProjections.names.joined(separator: ", "))")
+                    "unknown projection '\(name)'; known: \(AdminCommand.projections.names.joined(separator: ", "))")
             }
             guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1–10000") }
         }
@@ -44,9 +44,10 @@ extension AdminCommand {
             // The projector's session settings: a rebuild runs its batches.
             let connection = try await options.connect(sessionSettings: ProjectionSessions.settings)
             let display = ProgressDisplay(terminal: isatty(STDOUT_FILENO) == 1)
-            for projection in all ? ShopProjections.names : [name!] {
+            for projection in all ? AdminCommand.projections.names : [name!] {
                 do {
-                    try await ProjectionRebuild(projection: projection, connection: connection, batchSize: batchSize,
+                    try await ProjectionRebuild(projection: projection, projections: AdminCommand.projections,
+                                                connection: connection, batchSize: batchSize,
                                                 report: display.show).run()
                 } catch let error as PostgresError where error.sqlState == PostgresError.Code.undefinedTable {
                     throw AdminFailure("the database has no Chronicle schema yet; run `chronicle-admin migrate`")

@@ -42,11 +42,27 @@ public struct ProjectorCommand: AsyncParsableCommand {
         }
     }
 
+    /// The executable's entry: parses the arguments and runs `contexts`' projections.
+    public static func main(contexts: [any ProjectionModule.Type]) async {
+        do {
+            let command = try parseAsRoot()
+            guard let projector = command as? ProjectorCommand else { throw CleanExit.helpRequest(command) }
+            try await projector.run(contexts: contexts)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// Reached only through `main()` without contexts, which projects nothing.
     public func run() async throws {
+        throw ValidationError("projector was started without any bounded context to project")
+    }
+
+    public func run(contexts: [any ProjectionModule.Type]) async throws {
         let registry = ServiceHost.bootstrapProcess(settings: settings)
         let host = try ServiceHost(name: "projector", settings: settings, registry: registry, defaultPoolSize: 8,
                                    sessionSettings: ProjectionSessions.settings)
-        let engine = ProjectorEngine(projections: ShopProjections.all(), pool: host.pool,
+        let engine = ProjectorEngine(projections: ProjectionRegistry(contexts).all(), pool: host.pool,
                                      conninfo: settings.resolvedDatabaseURL, registry: registry, logger: host.logger,
                                      batchSize: batchSize,
                                      stallAfter: .milliseconds(Int64(resolvedStallAfter * 1000)))

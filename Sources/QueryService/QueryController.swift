@@ -5,10 +5,11 @@ import HTTPTypes
 import Hummingbird
 import LibPQ
 import ReadModel
-import ShopDomain
 
-/// The routes of API.md's "Query service": HTTP in, typed query on the bus,
-/// HTTP out, each answer marked `Consistency: fresh` or `stale`.
+/// The query side of every context the service hosts, and `/projections`:
+/// HTTP in, typed query on the bus, HTTP out, each answer marked
+/// `Consistency: fresh` or `stale`. The routes come from the contexts
+/// (`QueryModule`).
 ///
 /// A request is read in this order: the consistency headers (malformed: 400),
 /// the query parameters (every bad one, and an out-of-range
@@ -22,72 +23,36 @@ public struct QueryController: Sendable {
     /// - Parameters:
     ///   - pool: the server queries read from (a replica when configured).
     ///   - watcher: tracks that server's checkpoints for `Consistency-Token`.
-    public init(pool: ConnectionPool, watcher: CheckpointWatcher, queries: ShopQueries = ShopQueries()) {
-        bus = ShopQueryHandlers.makeBus(queries: queries)
+    public init(pool: ConnectionPool, watcher: CheckpointWatcher) {
+        bus = QueryBus<QueryContext>()
         self.pool = pool
         self.watcher = watcher
     }
 
-    static let pageSizes = 1...100
-    static let pages = 1...Int(Int32.max)
-    static let defaultPageSize = 20
-    /// `to` is at most this many days after `from`: 366 days, both included.
-    static let maxRangeDays = 365
+    /// Adds `/projections` and the routes of each of `contexts` to `router`.
+    public func add(_ contexts: [any QueryModule.Type], to router: Router<AppRequestContext>) {
+        let routes = QueryRoutes(router: router, controller: self)
+        let registry = ProjectionRegistry(contexts)
+        routes.get("/projections") { _, _ in ListProjections() } answer: { _, context in
+            try await ProjectionStatus.all(known: registry.names, on: context.connection)
+        }
+        for context in contexts { context.registerQueries(on: routes) }
+    }
 
-    public func add(to router: Router<AppRequestContext>) {
-        router.get("/orders/:id") { request, context in
-            try await serve(request, context, named: "order") { _ in
-                context.parameters.get("id", as: UUID.self).map { GetOrder(id: OrderID($0)) }
-            }
-        }
-        router.get("/orders") { request, context in
-            try await serve(request, context) { parameters in
-                let customer = parameters.uuid("customer_id")
-                let status = parameters.oneOf("status", Order.Status.self)
-                let page = parameters.integer("page", default: 1, in: Self.pages)
-                let pageSize = parameters.integer("page_size", default: Self.defaultPageSize, in: Self.pageSizes)
-                return ListOrders(customerID: customer.map(CustomerID.init), status: status, page: page, pageSize: pageSize)
-            }
-        }
-        router.get("/customers/:id") { request, context in
-            try await serve(request, context, named: "customer") { _ in
-                context.parameters.get("id", as: UUID.self).map { GetCustomer(id: CustomerID($0)) }
-            }
-        }
-        router.get("/customers") { request, context in
-            try await serve(request, context) { parameters in
-                let page = parameters.integer("page", default: 1, in: Self.pages)
-                let pageSize = parameters.integer("page_size", default: Self.defaultPageSize, in: Self.pageSizes)
-                return ListCustomers(page: page, pageSize: pageSize)
-            }
-        }
-        router.get("/reports/daily-sales") { request, context in
-            try await serve(request, context) { parameters in
-                let from = parameters.day("from"), to = parameters.day("to")
-                guard let from, let to else { return GetDailySales?.none }
-                if from > to {
-                    parameters.problem("from", "must not be after to")
-                } else if from.distance(to: to) > Self.maxRangeDays {
-                    parameters.problem("to", "must be at most \(Self.maxRangeDays) days after from (366 days in all)")
-                }
-                return GetDailySales(from: from, to: to)
-            }
-        }
-        router.get("/projections") { request, context in
-            try await serve(request, context) { _ in ListProjections() }
-        }
+    func register<Q: ViewQuery>(_ type: Q.Type, handler: @escaping @Sendable (Q, QueryContext) async throws -> Q.Answer) {
+        bus.register(type, handler: handler)
     }
 
     /// Reads the request into `Q` (nil: the path names nothing, a 404),
     /// waits or checks freshness, asks the bus, and answers: the answer as
     /// JSON, or a 404 for a nil answer of a lookup. Both carry `Consistency`.
-    private func serve<Q: ShopQuery>(
-        _ request: Request, _ context: AppRequestContext, named resource: String? = nil,
-        query makeQuery: (inout QueryParameters) throws -> Q?
+    func serve<Q: ViewQuery>(
+        _ request: Request, _ context: AppRequestContext, named resource: String?,
+        query makeQuery: (inout QueryParameters, QueryInput) throws -> Q?
     ) async throws -> Response where Q.Answer: Encodable {
         let consistencyRequest = try ConsistencyRequest(request.headers)
         var parameters = QueryParameters(request)
-        let query = try makeQuery(&parameters)
+        let query = try makeQuery(&parameters, QueryInput(context: context))
         try parameters.validated(adding: consistencyRequest.problems)
         guard let query else {
             // No amount of waiting makes a non-UUID name something.

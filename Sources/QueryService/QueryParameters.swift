@@ -2,14 +2,13 @@ import Foundation
 import HTTPCommon
 import Hummingbird
 import ReadModel
-import ShopDomain
 
 /// Reads query parameters by the rules API.md sets for body fields: a
 /// missing, malformed or out-of-range parameter is a 422 naming it, and every
 /// such parameter is named, not only the first. Each reader returns nil (or
 /// its default) for a bad value and records the problem; `validated()`
 /// throws the 422 once everything was read.
-struct QueryParameters {
+public struct QueryParameters {
     /// Values by name (percent-decoded by Hummingbird), in request order.
     private let parameters: [Substring: [Substring]]
     private(set) var problems: [ProblemDetails.FieldProblem] = []
@@ -20,7 +19,7 @@ struct QueryParameters {
         self.parameters = parameters
     }
 
-    mutating func problem(_ name: String, _ message: String) {
+    public mutating func problem(_ name: String, _ message: String) {
         problems.append(.init(field: name, message: message))
     }
 
@@ -34,7 +33,7 @@ struct QueryParameters {
 
     /// An integer in `range`, `fallback` when absent. As in JSON bodies, `2.0`
     /// counts as 2.
-    mutating func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) -> Int {
+    public mutating func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) -> Int {
         guard let text = single(name) else { return fallback }
         guard let value = Self.integer(text), range.contains(value) else {
             problem(name, "must be an integer between \(range.lowerBound) and \(range.upperBound)")
@@ -43,8 +42,14 @@ struct QueryParameters {
         return value
     }
 
+    /// `page` (1…2³¹−1, default 1) and `page_size` (1…100, default 20), as
+    /// every paginated list reads them (API.md "Query service").
+    public mutating func pagination() -> (page: Int, pageSize: Int) {
+        (integer("page", default: 1, in: 1...Int(Int32.max)), integer("page_size", default: 20, in: 1...100))
+    }
+
     /// A UUID (any case), nil when absent or bad.
-    mutating func uuid(_ name: String) -> UUID? {
+    public mutating func uuid(_ name: String) -> UUID? {
         guard let text = single(name) else { return nil }
         guard let id = UUID(uuidString: String(text)) else {
             problem(name, "must be a UUID")
@@ -54,7 +59,7 @@ struct QueryParameters {
     }
 
     /// One of `T`'s raw values, nil when absent or bad.
-    mutating func oneOf<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) -> T?
+    public mutating func oneOf<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) -> T?
         where T.RawValue == String {
         guard let text = single(name) else { return nil }
         guard let value = T(rawValue: String(text)) else {
@@ -65,7 +70,7 @@ struct QueryParameters {
     }
 
     /// A required `YYYY-MM-DD` date that exists; nil when missing or bad.
-    mutating func day(_ name: String) -> Day? {
+    public mutating func day(_ name: String) -> Day? {
         let values = parameters[Substring(name)] ?? []
         guard let text = single(name) else {
             if values.isEmpty { problem(name, "is required (a date written YYYY-MM-DD)") }

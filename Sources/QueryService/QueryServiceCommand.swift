@@ -29,10 +29,26 @@ public struct QueryServiceCommand: AsyncParsableCommand {
         readDatabaseURL ?? ProcessInfo.processInfo.environment["READ_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The executable's entry: parses the arguments and serves `contexts`.
+    public static func main(contexts: [any QueryModule.Type]) async {
+        do {
+            let command = try parseAsRoot()
+            guard let service = command as? QueryServiceCommand else { throw CleanExit.helpRequest(command) }
+            try await service.run(contexts: contexts)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// Reached only through `main()` without contexts, which serves nothing.
     public func run() async throws {
+        throw ValidationError("query-service was started without any bounded context to serve")
+    }
+
+    public func run(contexts: [any QueryModule.Type]) async throws {
         let registry = ServiceHost.bootstrapProcess(settings: settings)
         let host = try ServiceHost(name: "query-service", settings: settings, registry: registry)
-        let parts = try build(host)
+        let parts = try build(host, contexts: contexts)
         let app = host.makeApplication(router: parts.router, defaultPort: Self.defaultPort)
         var services: [any Service] = [host.pool]
         if let replica = parts.replicaPool { services.append(replica) }
@@ -50,7 +66,7 @@ public struct QueryServiceCommand: AsyncParsableCommand {
 
     /// The query service's routes over `host`'s pool, or over a pool of
     /// `READ_DATABASE_URL` when set (then `/health/ready` checks both).
-    public func build(_ host: ServiceHost) throws -> Parts {
+    public func build(_ host: ServiceHost, contexts: [any QueryModule.Type]) throws -> Parts {
         var replicaPool: ConnectionPool?
         var extraReadiness: (@Sendable () async -> ReadinessReport)?
         if let readURL = resolvedReadDatabaseURL {
@@ -72,7 +88,7 @@ public struct QueryServiceCommand: AsyncParsableCommand {
                 : CheckpointWatcher.replicaRecheckInterval,
             logger: host.logger)
         let router = try host.makeRouter(servesOpenAPI: true, readiness: extraReadiness)
-        QueryController(pool: readPool, watcher: watcher).add(to: router)
+        QueryController(pool: readPool, watcher: watcher).add(contexts, to: router)
         return Parts(router: router, watcher: watcher, replicaPool: replicaPool)
     }
 }

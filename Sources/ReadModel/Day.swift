@@ -1,6 +1,5 @@
 import Foundation
 import LibPQ
-import ShopDomain
 import Wire
 
 /// A calendar day in UTC, `YYYY-MM-DD` (years 0001–9999): the unit of the

@@ -16,7 +16,7 @@ public struct Page<Item: Sendable>: Sendable {
     /// LIMIT and OFFSET for page `page` (from 1) of `pageSize` items. The
     /// HTTP layer validates the ranges; out-of-range input still makes a
     /// valid query (an empty page) instead of a trap on overflow.
-    static func window(page: Int, pageSize: Int) -> (limit: Int, offset: Int) {
+    public static func window(page: Int, pageSize: Int) -> (limit: Int, offset: Int) {
         let limit = max(0, pageSize)
         let (offset, overflow) = max(0, page - 1).multipliedReportingOverflow(by: limit)
         return (limit, overflow ? Int.max : offset)

@@ -1,7 +1,6 @@
 import EventSourcing
 import Foundation
 import LibPQ
-import ShopDomain
 import Wire
 
 /// One event's change to a projection's tables, as a row of a set-based
@@ -20,8 +19,8 @@ struct Change<Kind: Hashable & CaseIterable> {
 ///
 /// ## Why set-based, and why it is the same as one event at a time
 ///
-/// Statements only write; what they need to look up (a line's amount, a
-/// customer's name, an order's total) is a join or subselect in the statement,
+/// Statements only write; what they need to look up (an amount kept from an
+/// earlier event, a name another stream set) is a join or subselect in the statement,
 /// so a batch needs no read round trip. Sending one statement per event costs
 /// the server a parse and plan per event, which dominated the time; instead
 /// the batch is cut into *rounds*: the k-th change of each stream in the batch
@@ -35,11 +34,10 @@ struct Change<Kind: Hashable & CaseIterable> {
 ///   round each stream appears at most once, so no statement touches a row
 ///   keyed by a stream twice;
 /// - changes of different streams that meet in one row commute: counters and
-///   sums are added (rows grouped by their target first), `last_order_at` is a
-///   maximum, and a customer's name is written by that customer's own stream
-///   only. The one read across streams, an order taking its customer's name
-///   when placed, converges too: every rename rewrites the names of all the
-///   customer's orders, so the last name wins whichever runs first.
+///   sums are added (rows grouped by their target first), latest times are
+///   maxima, and a value owned by a stream is written by that stream only.
+///   A projection that reads across streams must make such reads converge
+///   too (each projection's documentation says how it does).
 /// The "from scratch equals incremental" tests check this on random histories.
 ///
 /// ## Errors
@@ -49,28 +47,29 @@ struct Change<Kind: Hashable & CaseIterable> {
 /// runs again one event per statement, so the error names the exact event
 /// (the caller then rolls the whole transaction back). A lost connection is
 /// thrown as the `PostgresError` it is, not as a fault of an event.
-struct ProjectionBatch<Kind: Hashable & CaseIterable> {
-    let projection: String
+public struct ProjectionBatch<Kind: Hashable & CaseIterable> {
+    public let projection: String
     private var changes: [Change<Kind>] = []
 
-    init(projection: String) { self.projection = projection }
+    public init(projection: String) { self.projection = projection }
 
-    /// The typed event, upcast to its current shape.
-    func decode(_ recorded: RecordedEvent) throws -> ShopEvent {
+    /// `decode(recorded)`, an error of which is the event's fault: thrown as
+    /// a `ProjectionError` naming it.
+    public func decode<Event>(_ recorded: RecordedEvent, _ decode: (RecordedEvent) throws -> Event) throws -> Event {
         do {
-            return try ShopEvent.decode(recorded)
+            return try decode(recorded)
         } catch {
             throw ProjectionError(projection: projection, event: recorded, underlying: error)
         }
     }
 
-    mutating func add(_ kind: Kind, on stream: StreamName, _ row: [String: JSONValue], for recorded: RecordedEvent) {
+    public mutating func add(_ kind: Kind, on stream: StreamName, _ row: [String: JSONValue], for recorded: RecordedEvent) {
         changes.append(Change(kind: kind, stream: stream, row: row, source: recorded))
     }
 
     /// Runs the changes; `statement` builds the one statement of a kind from
     /// its rows (a JSON array, one object per change).
-    func run(on connection: Connection, statement: (Kind, _ rows: String) -> SQL) async throws {
+    public func run(on connection: Connection, statement: (Kind, _ rows: String) -> SQL) async throws {
         guard !changes.isEmpty else { return }
         var statements: [SQL] = ["SAVEPOINT read_model_batch"]
         var sources: [RecordedEvent] = [changes[0].source]
@@ -131,24 +130,10 @@ struct ProjectionBatch<Kind: Hashable & CaseIterable> {
 }
 
 /// Values as they go into a row's JSON: uuids lower-case, times in
-/// PostgreSQL's text form (microseconds), money as integer minor units.
+/// PostgreSQL's text form (microseconds).
 extension JSONValue {
-    static func id(_ uuid: UUID) -> JSONValue { .string(uuid.uuidString.lowercased()) }
-    static func time(_ date: Date) -> JSONValue { .string(date.postgresText ?? "") }
-    static func int(_ value: Int) -> JSONValue { .number(JSONNumber(Int64(value))) }
-    static func money(_ amount: Money) -> JSONValue { .number(JSONNumber(amount.minorUnits)) }
-    static func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
-}
-
-/// What a projection keeps of an order's lines to take a removed one off a
-/// total: sku → quantity × unit price, in minor units.
-func lineTotals(_ lines: [OrderLine]) -> JSONValue {
-    var totals: [String: Money] = [:]
-    for line in lines { totals[line.sku.value, default: .zero] = totals[line.sku.value, default: .zero] + line.lineTotal }
-    return .object(totals.mapValues(JSONValue.money))
-}
-
-extension Array where Element == OrderLine {
-    var itemCount: Int { reduce(0) { $0 + $1.quantity } }
-    var totalAmount: Money { reduce(.zero) { $0 + $1.lineTotal } }
+    public static func id(_ uuid: UUID) -> JSONValue { .string(uuid.uuidString.lowercased()) }
+    public static func time(_ date: Date) -> JSONValue { .string(date.postgresText ?? "") }
+    public static func int(_ value: Int) -> JSONValue { .number(JSONNumber(Int64(value))) }
+    public static func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
 }

@@ -1,15 +1,15 @@
 import EventSourcing
 import LibPQ
 
-// Read tables and their queries: the projector writes them through
-// `ReadModelProjection`s, the query service reads them through `ShopQueries`.
+// Read tables: the projector writes them through the contexts'
+// `ReadModelProjection`s; each context's own queries read them.
 
 /// One projection of the event log into read tables.
 ///
 /// A projection reads and writes only its own tables (`tables`), because each
 /// projection has its own checkpoint and may be ahead of or behind another.
 public protocol ReadModelProjection: Sendable {
-    /// Stable name, also the projection_checkpoints row name: "orders", "customers", "daily_sales".
+    /// Stable name, also the projection_checkpoints row name.
     var name: String { get }
     /// The tables this projection owns (for rebuilds), unqualified.
     var tables: [String] { get }
@@ -27,32 +27,44 @@ extension ReadModelProjection {
     }
 }
 
-/// The shop's projections.
-public enum ShopProjections {
+/// A bounded context's projections. The projector, `chronicle-admin` and
+/// the query service take them from the contexts their executable lists.
+public protocol ProjectionModule {
+    /// Every projection of the context, writing to tables in `schema`.
+    static func projections(schema: String) -> [any ReadModelProjection]
+}
+
+/// The projections of the contexts a process serves, found by name.
+public struct ProjectionRegistry: Sendable {
+    private let contexts: [@Sendable (String) -> [any ReadModelProjection]]
+
+    public init(_ contexts: [any ProjectionModule.Type]) {
+        self.contexts = contexts.map { context in { schema in context.projections(schema: schema) } }
+    }
+
     /// The projections' names, in the order `all` returns them.
-    public static let names = [OrdersProjection.name, CustomersProjection.name, DailySalesProjection.name]
+    public var names: [String] { all().map(\.name) }
 
     /// Every projection, writing to tables in `schema`.
-    public static func all(schema: String = "public") -> [any ReadModelProjection] {
-        [OrdersProjection(schema: schema), CustomersProjection(schema: schema), DailySalesProjection(schema: schema)]
+    public func all(schema: String = "public") -> [any ReadModelProjection] {
+        contexts.flatMap { $0(schema) }
     }
 
     /// The projection called `name`, writing to tables in `schema`; nil for an unknown name.
-    public static func projection(named name: String, schema: String = "public") -> (any ReadModelProjection)? {
+    public func projection(named name: String, schema: String = "public") -> (any ReadModelProjection)? {
         all(schema: schema).first { $0.name == name }
     }
 
     /// Creates the tables and indexes of the projection called `name` in
     /// `schema` (created if missing), exactly as migrations made them in
     /// `public`. Throws `ReadModelSchemaError.unknownProjection` for an unknown name.
-    public static func createTables(forProjection name: String, in schema: String,
-                                    on connection: Connection) async throws {
+    public func createTables(forProjection name: String, in schema: String, on connection: Connection) async throws {
         guard let projection = projection(named: name) else { throw ReadModelSchemaError.unknownProjection(name) }
         try await projection.createTables(in: schema, on: connection)
     }
 
     /// Creates every projection's tables in `schema`.
-    public static func createAllTables(in schema: String, on connection: Connection) async throws {
+    public func createAllTables(in schema: String, on connection: Connection) async throws {
         for name in names { try await createTables(forProjection: name, in: schema, on: connection) }
     }
 }

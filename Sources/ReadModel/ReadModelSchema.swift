@@ -22,15 +22,15 @@ import LibPQ
 /// The schema name is a bound parameter; the functions quote it with
 /// `format('%I')`. The only duplication left is each projection's list of table
 /// names (`tables`), which a test checks against what the function creates.
-enum ReadModelSchema {
-    static func createTables(function: String, in schema: String, on connection: Connection) async throws {
+public enum ReadModelSchema {
+    public static func createTables(function: String, in schema: String, on connection: Connection) async throws {
         // `function` is derived from a projection's name, never from input;
         // quoted all the same.
         try await connection.query("SELECT \(unsafeRaw: quoteIdentifier(function))(\(schema))")
     }
 
     /// `schema.table`, quoted for splicing into SQL text.
-    static func qualified(_ table: String, in schema: String) -> String {
+    public static func qualified(_ table: String, in schema: String) -> String {
         quoteIdentifier(schema) + "." + quoteIdentifier(table)
     }
 }

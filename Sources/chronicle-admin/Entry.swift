@@ -1,8 +1,9 @@
 import AdminCLI
+import Shop
 
 @main
 struct Entry {
     static func main() async {
-        await AdminCommand.main()
+        await AdminCommand.main(contexts: [Shop.self])
     }
 }

@@ -1,8 +1,9 @@
 import ProjectorService
+import Shop
 
 @main
 struct Entry {
     static func main() async {
-        await ProjectorCommand.main()
+        await ProjectorCommand.main(contexts: [Shop.self])
     }
 }

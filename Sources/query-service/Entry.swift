@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import QueryService
+import Shop
 
 @main
 struct Entry {
@@ -12,6 +13,6 @@ struct Entry {
         // connection's own thread. Installed first thing, on the main
         // thread, before any task reaches the global executor.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        await QueryServiceCommand.main()
+        await QueryServiceCommand.main(contexts: [Shop.self])
     }
 }

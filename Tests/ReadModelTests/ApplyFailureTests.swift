@@ -2,6 +2,7 @@ import EventSourcing
 import Foundation
 import LibPQ
 import ReadModel
+import Shop
 import ShopDomain
 import Testing
 
@@ -19,14 +20,14 @@ struct ApplyFailureTests {
     }
 
 
-    @Test(arguments: ShopProjections.names)
+    @Test(arguments: ProjectionRegistry.shop.names)
     func undecodableEventFailsTheBatchBeforeAnyWrite(_ name: String) async throws {
         try await withConnection { connection in
             var log = goodStart()
             let bad = log.append(EncodedEvent(type: "order.placed", schemaVersion: 2, data: Array(#"{"at":1}"#.utf8)),
                                  to: Order.stream(Fixture.order(2)))
             log.append(.confirmed(at: time("2026-11-24T10:02:00.000Z")), to: Fixture.order(2))
-            let projection = try #require(ShopProjections.projection(named: name))
+            let projection = try #require(ProjectionRegistry.shop.projection(named: name))
             let before = try await snapshot(on: connection)
             let error = await #expect(throws: ProjectionError.self) {
                 try await project(log.events, through: [projection], on: connection)
@@ -54,7 +55,7 @@ struct ApplyFailureTests {
     /// A statement that fails mid-pipeline (here a second order.placed for
     /// the same order, which our write side cannot produce) names its event,
     /// and the caller's rollback removes what the statements before it did.
-    @Test(arguments: ShopProjections.names)
+    @Test(arguments: ProjectionRegistry.shop.names)
     func failingStatementRollsBackTheWholeBatch(_ name: String) async throws {
         try await withConnection { connection in
             var log = goodStart()
@@ -62,7 +63,7 @@ struct ApplyFailureTests {
                                                at: time("2026-11-24T10:05:00.000Z")), to: Fixture.order(1))
             log.append(.placed(customer: ada, lines: [Fixture.tea], shippingAddress: Fixture.berlin,
                                at: time("2026-11-24T10:06:00.000Z")), to: Fixture.order(2))
-            let projection = try #require(ShopProjections.projection(named: name))
+            let projection = try #require(ProjectionRegistry.shop.projection(named: name))
             let before = try await snapshot(on: connection)
             let error = await #expect(throws: ProjectionError.self) {
                 try await project(log.events, through: [projection], on: connection)

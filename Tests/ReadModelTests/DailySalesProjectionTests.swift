@@ -2,6 +2,7 @@ import EventSourcing
 import Foundation
 import LibPQ
 import ReadModel
+import Shop
 import ShopDomain
 import Testing
 

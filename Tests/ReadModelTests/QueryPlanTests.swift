@@ -1,6 +1,7 @@
 import Foundation
 import LibPQ
-@testable import ReadModel
+import ReadModel
+@testable import Shop
 import ShopDomain
 import Testing
 

@@ -2,24 +2,25 @@ import EventSourcing
 import Foundation
 import LibPQ
 import ReadModel
+import Shop
 import ShopDomain
 import Testing
 
 @Suite("Replays: one batch equals many; views equal the deciders' states")
 struct ReplayTests {
-    static let allTables = ShopProjections.all().flatMap(\.tables)
+    static let allTables = ProjectionRegistry.shop.all().flatMap(\.tables)
 
     @Test(arguments: [1, 2, 3] as [UInt64])
     func fromScratchEqualsIncremental(seed: UInt64) async throws {
         let simulation = Simulation.run(seed: seed, steps: 900)
         let events = simulation.log.events
         try await withConnection { connection in
-            try await ShopProjections.createAllTables(in: "whole", on: connection)
-            try await ShopProjections.createAllTables(in: "pieces", on: connection)
-            try await project(events, through: ShopProjections.all(schema: "whole"), on: connection)
+            try await ProjectionRegistry.shop.createAllTables(in: "whole", on: connection)
+            try await ProjectionRegistry.shop.createAllTables(in: "pieces", on: connection)
+            try await project(events, through: ProjectionRegistry.shop.all(schema: "whole"), on: connection)
             // Each projection cut into its own random batches, 1 to 40 events.
             var rng = SplitMix64(state: seed &* 31)
-            for projection in ShopProjections.all(schema: "pieces") {
+            for projection in ProjectionRegistry.shop.all(schema: "pieces") {
                 var start = 0
                 while start < events.count {
                     let end = min(events.count, start + Int.random(in: 1...40, using: &rng))

@@ -2,6 +2,7 @@ import EventSourcing
 import Foundation
 import LibPQ
 import ReadModel
+import Shop
 import ShopDomain
 import Testing
 
@@ -38,12 +39,12 @@ struct SchemaTests {
         return Set(try result.map { try $0.decode(String.self, at: 0) })
     }
 
-    @Test(arguments: ShopProjections.names)
+    @Test(arguments: ProjectionRegistry.shop.names)
     func createTablesMatchesTheMigration(_ name: String) async throws {
         try await withConnection { connection in
-            let projection = try #require(ShopProjections.projection(named: name))
+            let projection = try #require(ProjectionRegistry.shop.projection(named: name))
             let schema = "rebuild \"\(name)\""  // needs quoting
-            try await ShopProjections.createTables(forProjection: name, in: schema, on: connection)
+            try await ProjectionRegistry.shop.createTables(forProjection: name, in: schema, on: connection)
             #expect(try await Self.tables(in: schema, on: connection) == Set(projection.tables))
             for table in projection.tables {
                 let original = try await Self.shape(of: table, in: "public", on: connection)
@@ -56,26 +57,26 @@ struct SchemaTests {
 
     @Test func migrationCreatedExactlyTheProjectionsTables() async throws {
         try await withConnection { connection in
-            let owned = ShopProjections.all().flatMap(\.tables)
+            let owned = ProjectionRegistry.shop.all().flatMap(\.tables)
             #expect(Set(owned).count == owned.count, "no table has two owners")
             let publicTables = try await Self.tables(in: "public", on: connection)
             #expect(Set(owned).isSubset(of: publicTables))
-            #expect(ShopProjections.all().map(\.name) == ["orders", "customers", "daily_sales"])
-            #expect(ShopProjections.projection(named: "nope") == nil)
+            #expect(ProjectionRegistry.shop.all().map(\.name) == ["orders", "customers", "daily_sales"])
+            #expect(ProjectionRegistry.shop.projection(named: "nope") == nil)
             await #expect(throws: ReadModelSchemaError.unknownProjection("nope")) {
-                try await ShopProjections.createTables(forProjection: "nope", in: "x", on: connection)
+                try await ProjectionRegistry.shop.createTables(forProjection: "nope", in: "x", on: connection)
             }
         }
     }
 
     /// Each projection alone in a schema holding only its own tables: any
     /// statement touching another projection's table would fail there.
-    @Test(arguments: ShopProjections.names)
+    @Test(arguments: ProjectionRegistry.shop.names)
     func projectionTouchesOnlyItsOwnTables(_ name: String) async throws {
         try await withConnection { connection in
             let schema = "only_\(name)"
-            try await ShopProjections.createTables(forProjection: name, in: schema, on: connection)
-            let projection = try #require(ShopProjections.projection(named: name, schema: schema))
+            try await ProjectionRegistry.shop.createTables(forProjection: name, in: schema, on: connection)
+            let projection = try #require(ProjectionRegistry.shop.projection(named: name, schema: schema))
             let log = Simulation.run(seed: 7, steps: 400).log
             let before = try await snapshot(on: connection)
             try await project(log.events, through: [projection], on: connection)
@@ -90,13 +91,13 @@ struct SchemaTests {
     @Test func queriesReadTheSchemaTheyAreGiven() async throws {
         try await withConnection { connection in
             let schema = "next version"
-            try await ShopProjections.createAllTables(in: schema, on: connection)
+            try await ProjectionRegistry.shop.createAllTables(in: schema, on: connection)
             var log = EventLog()
             let ada = Fixture.customer(1)
             log.append(.registered(name: "Ada", email: "ada@example.org", at: time("2026-11-24T09:00:00.000Z")), to: ada)
             log.append(.placed(customer: ada, lines: [Fixture.mugs], shippingAddress: Fixture.berlin,
                                at: time("2026-11-24T10:00:00.000Z")), to: Fixture.order(1))
-            try await project(log.events, through: ShopProjections.all(schema: schema), on: connection)
+            try await project(log.events, through: ProjectionRegistry.shop.all(schema: schema), on: connection)
             let other = ShopQueries(schema: schema)
             #expect(try await other.order(id: Fixture.order(1), on: connection)?.customerName == "Ada")
             #expect(try await other.customers(page: 1, pageSize: 5, on: connection).total == 1)

@@ -1,6 +1,7 @@
 import EventSourcing
 import Foundation
 import ReadModel
+import Shop
 import ShopDomain
 import Wire
 

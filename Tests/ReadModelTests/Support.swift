@@ -2,6 +2,7 @@ import EventSourcing
 import Foundation
 import LibPQ
 import ReadModel
+import Shop
 import ShopDomain
 import TestSupport
 import Wire
@@ -70,7 +71,7 @@ struct EventLog {
 
 /// Applies `events` through each projection, each in its own transaction as
 /// the projector does.
-func project(_ events: [RecordedEvent], through projections: [any ReadModelProjection] = ShopProjections.all(),
+func project(_ events: [RecordedEvent], through projections: [any ReadModelProjection] = ProjectionRegistry.shop.all(),
              on connection: Connection) async throws {
     for projection in projections {
         try await connection.withTransaction { try await projection.apply(events, on: $0) }
@@ -120,7 +121,7 @@ let queries = ShopQueries()
 /// something changed nothing.
 func snapshot(_ schema: String = "public", on connection: Connection) async throws -> [String: String] {
     var tables: [String: String] = [:]
-    for table in ShopProjections.all().flatMap(\.tables) {
+    for table in ProjectionRegistry.shop.all().flatMap(\.tables) {
         tables[table] = try await dump(table, in: schema, on: connection)
     }
     return tables

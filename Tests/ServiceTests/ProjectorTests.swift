@@ -4,6 +4,7 @@ import LibPQ
 import PostgresEventStore
 @testable import ProjectorService
 import ReadModel
+import Shop
 import ShopDomain
 import Synchronization
 import TestSupport
@@ -137,7 +138,7 @@ struct ProjectorTests {
             try await shop.registerCustomersWithAnOrder(20, named: "Customer")
             // Every transaction of `orders` aborts after its read-table writes, before commit.
             let crashing = RunningProjector(conninfo: database.conninfo, projections: [
-                CrashAfterWrites(base: ShopProjections.projection(named: "orders")!),
+                CrashAfterWrites(base: ProjectionRegistry.shop.projection(named: "orders")!),
             ], expecting: .failingEvents)
             let connection = try await database.connect()
             try await ProjectionProbe.waitForState(.failed, of: "orders", on: connection)
@@ -165,9 +166,9 @@ struct ProjectorTests {
             let customer = try await shop.registerCustomer("Before")
             let poisoned = try await shop.placeOrder(for: customer, sku: "POISON")
             try await shop.placeOrder(for: customer)
-            var projections = ShopProjections.all()
+            var projections = ProjectionRegistry.shop.all()
             projections[projections.firstIndex { $0.name == "orders" }!] =
-                FailsOnSku(base: ShopProjections.projection(named: "orders")!, sku: "POISON")
+                FailsOnSku(base: ProjectionRegistry.shop.projection(named: "orders")!, sku: "POISON")
             let broken = RunningProjector(conninfo: database.conninfo, projections: projections, expecting: .failingEvents)
             try await broken.waitUntilCaughtUp(database.conninfo, projections: ["customers", "daily_sales"])
             let connection = try await database.connect()
@@ -235,8 +236,8 @@ struct ProjectorTests {
             try await shop.placeOrder(for: customer, sku: "FLAKY")
             try await shop.placeOrder(for: customer)
             // `customers` counts orders: applied twice, the count would be 3.
-            let flaky = FailsTransiently(base: ShopProjections.projection(named: "customers")!, sku: "FLAKY", failures: 2)
-            var projections = ShopProjections.all()
+            let flaky = FailsTransiently(base: ProjectionRegistry.shop.projection(named: "customers")!, sku: "FLAKY", failures: 2)
+            var projections = ProjectionRegistry.shop.all()
             projections[projections.firstIndex { $0.name == "customers" }!] = flaky
             // Retries log warnings; a poison event would log an error and fail the test.
             let projector = RunningProjector(conninfo: database.conninfo, projections: projections,

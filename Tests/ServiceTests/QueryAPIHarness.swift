@@ -53,7 +53,7 @@ struct QueryAPIHarness: Sendable {
         let queryCommand = try QueryServiceCommand.parse(common + (readDatabaseURL.map { ["--read-database-url", $0] } ?? []))
         let queryHost = try ServiceHost(name: "query-service", settings: queryCommand.settings,
                                         registry: PrometheusCollectorRegistry())
-        let parts = try queryCommand.build(queryHost)
+        let parts = try queryCommand.build(queryHost, contexts: [Shop.self])
         let queryApp = testApplication(parts.router)
         let watcher = parts.watcher, replicaPool = parts.replicaPool
 
@@ -94,7 +94,7 @@ struct QueryAPIHarness: Sendable {
             "--migrations", TestEnvironment.migrationsDirectory.path, "--log-level", "critical",
         ])
         let host = try ServiceHost(name: "query-service", settings: command.settings, registry: PrometheusCollectorRegistry())
-        let parts = try command.build(host)
+        let parts = try command.build(host, contexts: [Shop.self])
         let running = parts.watcher
         let watcher = LongRunning("the query side's checkpoint watcher") { try await running.run() }
         do {
@@ -176,7 +176,7 @@ final class ProjectorSwitch: Sendable {
 
     /// Starts the projector (the shop's projections unless told otherwise),
     /// unless it runs already.
-    func start(projections: [any ReadModelProjection] = ShopProjections.all(),
+    func start(projections: [any ReadModelProjection] = ProjectionRegistry.shop.all(),
                expecting: RunningProjector.Expecting = .smoothRunning) {
         running.withLock { running in
             if running == nil {

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Prometheus
 import QueryService
+import Shop
 import TestSupport
 import Testing
 #if canImport(Glibc)
@@ -20,7 +21,7 @@ struct QueryClientGoneTests {
                 "--log-level", "critical",
             ])
             let host = try ServiceHost(name: "query-service", settings: command.settings, registry: PrometheusCollectorRegistry())
-            let parts = try command.build(host)
+            let parts = try command.build(host, contexts: [Shop.self])
             let watcher = parts.watcher
             let running = Task { try? await watcher.run() }
             // A token no projection will reach: the request would wait 30 s.

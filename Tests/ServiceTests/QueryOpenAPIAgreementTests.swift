@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Prometheus
 import QueryService
+import Shop
 import ShopDomain
 import TestSupport
 import Testing
@@ -39,7 +40,7 @@ struct QueryOpenAPIAgreementTests {
                 "--database-url", database.conninfo, "--migrations", TestEnvironment.migrationsDirectory.path,
             ])
             let host = try ServiceHost(name: "query-service", settings: command.settings, registry: PrometheusCollectorRegistry())
-            let router = try command.build(host).router
+            let router = try command.build(host, contexts: [Shop.self]).router
             #expect(OpenAPIAgreementTests.routedOperations(router)
                     == (try OpenAPIAgreementTests.documentedOperations(service: "query")))
             try await testApplication(router).test(.router) { client in

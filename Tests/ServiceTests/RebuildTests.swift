@@ -41,7 +41,7 @@ struct RebuildTests {
 
                 let rebuild = Task {
                     let connection = try await Connection.connect(api.conninfo)
-                    try await ProjectionRebuild(projection: "orders", connection: connection, batchSize: 200,
+                    try await ProjectionRebuild(projection: "orders", projections: .shop, connection: connection, batchSize: 200,
                                                 report: { _ in }).run()
                     await connection.close()
                 }

@@ -1,6 +1,7 @@
 import EventSourcing
 import Foundation
 import LibPQ
+import ReadModel
 import ShopDomain
 
 /// Projects customers into `customers_view`: name, email, and from their
@@ -45,7 +46,7 @@ public struct CustomersProjection: ReadModelProjection {
         var batch = ProjectionBatch<Kind>(projection: name)
         for recorded in events {
             let stream = recorded.stream
-            switch try batch.decode(recorded) {
+            switch try batch.shopEvent(recorded) {
             case let .customer(customer, .registered(name, email, _)):
                 batch.add(.registered, on: stream, [
                     "customer_id": .id(customer.uuid), "name": .string(name.value), "email": .string(email.value),

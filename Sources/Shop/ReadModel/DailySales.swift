@@ -1,3 +1,4 @@
+import ReadModel
 import ShopDomain
 
 /// `GET /reports/daily-sales`: `{"days": [...]}`, oldest first, only days

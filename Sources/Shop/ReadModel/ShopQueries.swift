@@ -1,5 +1,6 @@
 import Foundation
 import LibPQ
+import ReadModel
 import ShopDomain
 
 /// The query service's reads of the read tables. Each function takes a

@@ -1,6 +1,7 @@
 import EventSourcing
 import Foundation
 import LibPQ
+import ReadModel
 import ShopDomain
 import Wire
 
@@ -51,7 +52,7 @@ public struct OrdersProjection: ReadModelProjection {
         for recorded in events {
             let stream = recorded.stream
             let version = JSONValue.int(recorded.streamVersion)
-            switch try batch.decode(recorded) {
+            switch try batch.shopEvent(recorded) {
             case let .customer(customer, .registered(name, _, _)), let .customer(customer, .renamed(name, _)):
                 batch.add(.customerNamed, on: stream, ["customer_id": .id(customer.uuid), "name": .string(name.value)],
                           for: recorded)

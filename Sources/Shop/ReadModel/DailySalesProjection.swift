@@ -1,6 +1,7 @@
 import EventSourcing
 import Foundation
 import LibPQ
+import ReadModel
 import ShopDomain
 import Wire
 
@@ -38,7 +39,7 @@ public struct DailySalesProjection: ReadModelProjection {
     public func apply(_ events: [RecordedEvent], on connection: Connection) async throws {
         var batch = ProjectionBatch<Kind>(projection: name)
         for recorded in events {
-            guard case let .order(order, event) = try batch.decode(recorded) else { continue }
+            guard case let .order(order, event) = try batch.shopEvent(recorded) else { continue }
             let stream = recorded.stream
             let id = JSONValue.id(order.uuid)
             switch event {

@@ -1,4 +1,5 @@
 import Foundation
+import ReadModel
 import ShopDomain
 import Wire
 

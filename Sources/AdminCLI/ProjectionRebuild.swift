@@ -49,19 +49,13 @@ struct ProjectionRebuild {
         // A run interrupted a moment ago still holds the lock until the
         // server notices its connection is gone, so wait a little for it
         // before calling it a concurrent rebuild.
-        try await connection.query("SELECT set_config('lock_timeout', \(Self.lockPatience), false)")
-        do {
-            try await connection.query(
-                "SELECT pg_advisory_lock(hashtextextended(\("chronicle.rebuild." + projection), 0))")
-        } catch let error as PostgresError where error.sqlState == "55P03" {
+        guard try await RebuildStorage.lock(projection, patience: Self.lockPatience, on: connection) else {
             throw AdminFailure("a rebuild of '\(projection)' is already running")
         }
-        try await connection.query("SELECT set_config('lock_timeout', '0', false)")
         var position = try await prepare()
-        let total = try await connection.query("SELECT count(*) FROM events")[0].decode(Int.self, at: 0)
-        var done = try await connection.query(
-            "SELECT count(*) FROM events WHERE (transaction_id, global_position) <= (\(position.transactionID)::xid8, \(position.globalPosition)::bigint)")[0]
-            .decode(Int.self, at: 0)
+        let counts = try await RebuildStorage.eventCounts(upTo: position, on: connection)
+        var done = counts.done
+        let total = counts.total
         var progress = RebuildProgress(projection: projection, done: done, total: max(total, done), resumed: done > 0)
         report(progress)
         // Catch up in passes, each to the head of the log as it stood when
@@ -84,31 +78,25 @@ struct ProjectionRebuild {
         progress.update(done: done, total: max(progress.total, done))
         progress.swapped = true
         report(progress)
-        try await connection.execute(unsafeScript: "DROP SCHEMA IF EXISTS \(quoteIdentifier(retiredSchema)) CASCADE")
-        try await connection.execute(unsafeScript: "DROP SCHEMA IF EXISTS \(quoteIdentifier(rebuildSchema)) CASCADE")
-        _ = try await connection.query(
-            "SELECT pg_advisory_unlock(hashtextextended(\("chronicle.rebuild." + projection), 0))")
+        try await RebuildStorage.dropSchema(retiredSchema, on: connection)
+        try await RebuildStorage.dropSchema(rebuildSchema, on: connection)
+        try await RebuildStorage.unlock(projection, on: connection)
     }
 
     /// Creates the rebuild tables and checkpoint, or finds the ones an
     /// interrupted run left; returns the position to continue after.
     private func prepare() async throws -> LogPosition {
         if let existing = try await ProjectionCheckpoints.load(checkpointName, on: connection),
-           try await schemaExists(rebuildSchema) {
+           try await RebuildStorage.schemaExists(rebuildSchema, on: connection) {
             return existing.position
         }
         try await connection.withTransaction { tx in
-            try await tx.execute(unsafeScript: "DROP SCHEMA IF EXISTS \(quoteIdentifier(rebuildSchema)) CASCADE")
+            try await RebuildStorage.dropSchema(rebuildSchema, on: tx)
             try await projections.createTables(forProjection: projection, in: rebuildSchema, on: tx)
             try await ProjectionCheckpoints.remove(checkpointName, on: tx)
             try await ProjectionCheckpoints.ensure([checkpointName], on: tx)
         }
         return .start
-    }
-
-    private func schemaExists(_ schema: String) async throws -> Bool {
-        try await connection.query("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = \(schema))")[0]
-            .decode(Bool.self, at: 0)
     }
 
     /// Applies batches until `target`, telling `applied` each batch's size;
@@ -159,13 +147,8 @@ struct ProjectionRebuild {
             //   error is never mistaken for a poison event;
             // - both take the row before the tables, so neither can wait for
             //   the other in a cycle.
-            // The batches may commit lazily (ProjectionSessions), not the swap
-            // that the command reports done.
-            try await tx.execute(unsafeScript: "SET LOCAL synchronous_commit = on")
             try await ProjectionCheckpoints.lockForSwap(projection, on: tx)
-            let live = tables.map { "public." + quoteIdentifier($0) }.joined(separator: ", ")
-            // Readers wait for the few milliseconds left, rather than see a table vanish.
-            try await tx.execute(unsafeScript: "LOCK TABLE \(live) IN ACCESS EXCLUSIVE MODE")
+            try await RebuildStorage.lockLiveTables(tables, on: tx)
             // Up to the head as it is now, not "until empty": writers go on
             // appending, and the live projector takes what comes after.
             var position = start
@@ -175,16 +158,7 @@ struct ProjectionRebuild {
                     appliedWhileLocked += $0
                 }
             }
-            try await tx.execute(unsafeScript: """
-                DROP SCHEMA IF EXISTS \(quoteIdentifier(retiredSchema)) CASCADE;
-                CREATE SCHEMA \(quoteIdentifier(retiredSchema));
-                """)
-            for table in tables {
-                try await tx.execute(unsafeScript: """
-                    ALTER TABLE public.\(quoteIdentifier(table)) SET SCHEMA \(quoteIdentifier(retiredSchema));
-                    ALTER TABLE \(quoteIdentifier(rebuildSchema)).\(quoteIdentifier(table)) SET SCHEMA public;
-                    """)
-            }
+            try await RebuildStorage.swapIn(tables, from: rebuildSchema, retiring: retiredSchema, on: tx)
             try await ProjectionCheckpoints.reset(projection, to: position, on: tx)
             try await ProjectionCheckpoints.remove(checkpointName, on: tx)
             return appliedWhileLocked

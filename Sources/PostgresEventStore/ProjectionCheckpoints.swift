@@ -84,6 +84,29 @@ public enum ProjectionCheckpoints {
         "SELECT chronicle_claim_checkpoint(\(name), \(position.transactionID)::xid8, \(position.globalPosition)::bigint)"
     }
 
+    /// Runs one batch of `name` from `checkpoint` to `next` in one
+    /// transaction with the checkpoint's move: `write` sends the batch's
+    /// statements on `connection`. Two round trips in all: `BEGIN` and the
+    /// claim (`claimStatement`) go ahead of the batch's statements, and the
+    /// compare-and-set (same transaction as the writes: a crash cannot apply
+    /// them twice) goes with `COMMIT`, which an error turns into nothing
+    /// committed. Throws `CheckpointMoved` when the claim or the
+    /// compare-and-set refused: nothing was written.
+    public static func inBatch(_ name: String, from checkpoint: LogPosition, to next: LogPosition,
+                               on connection: Connection, _ write: (Connection) async throws -> Void) async throws {
+        do {
+            try connection.sendAhead("BEGIN")
+            try connection.sendAhead(claimStatement(name, at: checkpoint))
+            try await write(connection)
+            let outcomes = try await connection.pipeline([advanceStatement(name, from: checkpoint, to: next), "COMMIT"])
+            for case .failure(let error) in outcomes { throw error }
+        } catch {
+            try? await connection.rollback()
+            if let error = error as? PostgresError, let moved = checkpointMoved(error, name: name) { throw moved }
+            throw error
+        }
+    }
+
     /// Locks `name`'s checkpoint row (creating it if missing) for the rest
     /// of the caller's transaction, waiting for a batch in flight to commit;
     /// batches that start later wait at their `claimStatement`.

@@ -14,12 +14,18 @@ public enum ProjectionLease {
         "hashtextextended(\("chronicle.projection." + projection), 0)"
     }
 
-    /// `SELECT pg_try_advisory_lock(key)`: true if this session now holds it.
-    public static func tryAcquire(_ projection: String) -> SQL {
+    /// Throws when the lease's session is gone (and with it the lock).
+    public static func check(_ lease: Connection) async throws {
+        try await lease.query("SELECT 1")
+    }
+
+    /// `pg_try_advisory_lock(key)` on `connection`: true if its session now
+    /// holds `projection`'s lease.
+    public static func tryAcquire(_ projection: String, on connection: Connection) async throws -> Bool {
         var sql: SQL = "SELECT pg_try_advisory_lock("
         sql.append(key(projection))
         sql.append(")")
-        return sql
+        return try await connection.query(sql)[0].decode(Bool.self, at: 0)
     }
 
     /// Who holds each projection's lease now (absent: nobody).

@@ -161,8 +161,7 @@ final class ProjectionRunner: Sendable {
                 let connection = try await Connection.connect(
                     ConnectionString.overriding(conninfo, with: ["application_name": ProjectionLease.holderName]))
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                    let locked = try await connection.query(ProjectionLease.tryAcquire(projection.name))
-                    if try locked[0].decode(Bool.self, at: 0) { return connection }
+                    if try await ProjectionLease.tryAcquire(projection.name, on: connection) { return connection }
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.leaseRetry) }
                 }
                 await connection.close()
@@ -215,7 +214,7 @@ final class ProjectionRunner: Sendable {
 
     /// If our lease connection died, another copy may hold the lease now.
     private func checkLease(_ lease: Connection) async throws {
-        do { try await lease.query("SELECT 1") } catch { throw LeaseLost() }
+        do { try await ProjectionLease.check(lease) } catch { throw LeaseLost() }
     }
 
     private struct CheckpointMissing: Error, CustomStringConvertible {
@@ -277,26 +276,8 @@ final class ProjectionRunner: Sendable {
     private func commit(_ events: [RecordedEvent], from checkpoint: LogPosition) async throws -> LogPosition {
         let next = events[events.count - 1].position
         try await pool.withConnection { connection in
-            // Two round trips: BEGIN and the checkpoint's claim go with the
-            // projection's statements, and the checkpoint's compare-and-set
-            // (same transaction as the writes: a crash cannot apply them
-            // twice) with COMMIT, which an error turns into nothing committed.
-            do {
-                try connection.sendAhead("BEGIN")
-                try connection.sendAhead(ProjectionCheckpoints.claimStatement(projection.name, at: checkpoint))
-                try await projection.apply(events, on: connection)
-                let outcomes = try await connection.pipeline([
-                    ProjectionCheckpoints.advanceStatement(projection.name, from: checkpoint, to: next), "COMMIT",
-                ])
-                for case .failure(let error) in outcomes { throw error }
-            } catch {
-                try? await connection.rollback()
-                // The claim or the compare-and-set refused: nothing of ours was written.
-                if let error = error as? PostgresError,
-                   let moved = ProjectionCheckpoints.checkpointMoved(error, name: projection.name) {
-                    throw moved
-                }
-                throw error
+            try await ProjectionCheckpoints.inBatch(projection.name, from: checkpoint, to: next, on: connection) {
+                try await projection.apply(events, on: $0)
             }
         }
         metrics.applied(events.count, checkpoint: next)

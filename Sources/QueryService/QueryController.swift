@@ -4,6 +4,7 @@ import HTTPCommon
 import HTTPTypes
 import Hummingbird
 import LibPQ
+import PostgresEventStore
 import ReadModel
 
 /// The query side of every context the service hosts, and `/projections`:

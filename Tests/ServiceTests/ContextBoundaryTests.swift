@@ -36,6 +36,23 @@ struct ContextBoundaryTests {
         #expect(hits.isEmpty, "\(hits.count) lines name a context, the first:\n\(hits.prefix(30).joined(separator: "\n"))")
     }
 
+    /// The services send no SQL of their own: each thing they need from the
+    /// database is a function of an adapter (PostgresEventStore, ReadModel,
+    /// a context's own read side).
+    @Test(arguments: ["HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI"])
+    func serviceSendsNoSQL(_ module: String) throws {
+        let pattern = try Regex(#"\b(SELECT|INSERT|UPDATE|DELETE|LOCK|BEGIN|COMMIT|ALTER|CREATE|DROP)\b|\.query\(|\.execute\(|\.pipeline\(|sendAhead"#)
+        var hits: [String] = []
+        for file in try Self.swiftFiles(in: module) {
+            let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            for (number, line) in lines.enumerated()
+            where !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") && line.contains(pattern) {
+                hits.append("\(module)/\(file.lastPathComponent):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        #expect(hits.isEmpty, "SQL in a service:\n\(hits.prefix(30).joined(separator: "\n"))")
+    }
+
     /// A context's domain is pure: it imports the core, the wire values and
     /// Foundation, nothing that does I/O or speaks HTTP.
     @Test(arguments: ["ShopDomain"])

@@ -2,17 +2,17 @@ import LibPQ
 
 /// Whether projections have committed events left to apply: the
 /// `Consistency` of an answer to a query without `Consistency-Token`.
-enum ProjectionLag {
+public enum ProjectionLag {
     /// Reads the answer of `statement(_:)`: true when any of its projections
     /// has a committed event after its checkpoint.
-    static func anyPending(in result: QueryResult) throws -> Bool {
+    public static func anyPending(in result: QueryResult) throws -> Bool {
         try result[0].decode(Bool.self, at: 0)
     }
 
     /// A projection without a checkpoint row is at the start. Each probe is
     /// one index lookup on `events_log_order (transaction_id, global_position)`:
     /// the first row past the checkpoint, if there is one.
-    static func statement(_ names: [String]) -> SQL {
+    public static func statement(_ names: [String]) -> SQL {
         """
         SELECT EXISTS (
             SELECT 1

@@ -73,7 +73,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .target(name: "AdminCLI", dependencies: [
-            "HTTPCommon", "EventSourcing", "PostgresEventStore", "ReadModel", "LibPQ",
+            "EventSourcing", "PostgresEventStore", "ReadModel", "LibPQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // contexts' service sides: routes, commands, projections, queries

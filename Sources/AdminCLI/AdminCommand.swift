@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import HTTPCommon
 import LibPQ
 import PostgresEventStore
 import ReadModel

@@ -4,6 +4,10 @@ import PackageDescription
 // Layers (see README "Layout"): executables → contexts → services → adapters →
 // domains → core. Each target imports only targets below it; the generic
 // services name no context: the executables list the contexts they serve.
+// Every import is internal unless written `public import`: a module's public
+// API names another module's types only deliberately.
+let strictImports: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
+
 let package = Package(
     name: "Chronicle",
     platforms: [.macOS(.v15)],
@@ -31,15 +35,15 @@ let package = Package(
             "CLibPQ",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
-        .target(name: "EventSourcing"),
+        ], swiftSettings: strictImports),
+        .target(name: "EventSourcing", swiftSettings: strictImports),
         // wire values, pure: JSON, field reading, timestamps, text rules
-        .target(name: "Wire"),
+        .target(name: "Wire", swiftSettings: strictImports),
         // domains, pure: each context's deciders, events and values
-        .target(name: "ShopDomain", dependencies: ["EventSourcing", "Wire"]),
+        .target(name: "ShopDomain", dependencies: ["EventSourcing", "Wire"], swiftSettings: strictImports),
         // adapters
-        .target(name: "PostgresEventStore", dependencies: ["EventSourcing", "LibPQ"]),
-        .target(name: "ReadModel", dependencies: ["EventSourcing", "Wire", "LibPQ"]),
+        .target(name: "PostgresEventStore", dependencies: ["EventSourcing", "LibPQ"], swiftSettings: strictImports),
+        .target(name: "ReadModel", dependencies: ["EventSourcing", "Wire", "LibPQ"], swiftSettings: strictImports),
         // services
         .target(name: "HTTPCommon", dependencies: [
             "LibPQ", "PostgresEventStore", "Wire",
@@ -55,11 +59,11 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], swiftSettings: strictImports),
         .target(name: "CommandService", dependencies: [
             "HTTPCommon", "EventSourcing", "Wire", "PostgresEventStore", "LibPQ",
             .product(name: "Hummingbird", package: "hummingbird"),
-        ]),
+        ], swiftSettings: strictImports),
         .target(name: "QueryService", dependencies: [
             "HTTPCommon", "EventSourcing", "Wire", "ReadModel", "PostgresEventStore", "LibPQ",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -67,39 +71,39 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        ], swiftSettings: strictImports),
         .target(name: "ProjectorService", dependencies: [
             "HTTPCommon", "EventSourcing", "Wire", "ReadModel", "PostgresEventStore", "LibPQ",
             .product(name: "Hummingbird", package: "hummingbird"),
-        ]),
+        ], swiftSettings: strictImports),
         .target(name: "AdminCLI", dependencies: [
             "EventSourcing", "PostgresEventStore", "ReadModel", "LibPQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], swiftSettings: strictImports),
         // contexts' service sides: routes, commands, projections, queries
         .target(name: "Shop", dependencies: [
             "ShopDomain", "EventSourcing", "Wire", "LibPQ", "ReadModel", "HTTPCommon", "CommandService", "QueryService",
-        ]),
+        ], swiftSettings: strictImports),
         // executables: parse arguments, build, run
         .executableTarget(name: "command-service", dependencies: [
             "CommandService", "Shop", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-        ]),
+        ], swiftSettings: strictImports),
         .executableTarget(name: "query-service", dependencies: [
             "QueryService", "Shop", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-        ]),
-        .executableTarget(name: "projector", dependencies: ["ProjectorService", "Shop"]),
-        .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI", "Shop"]),
+        ], swiftSettings: strictImports),
+        .executableTarget(name: "projector", dependencies: ["ProjectorService", "Shop"], swiftSettings: strictImports),
+        .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI", "Shop"], swiftSettings: strictImports),
         // tests
-        .target(name: "TestSupport", dependencies: ["LibPQ", "PostgresEventStore", "ShopDomain", "Wire"], path: "Tests/TestSupport"),
-        .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"]),
-        .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing", "PostgresEventStore", "TestSupport"]),
-        .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "Shop", "Wire", "EventSourcing", "TestSupport"]),
-        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "Shop", "ShopDomain", "Wire", "EventSourcing", "LibPQ", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["LibPQ", "PostgresEventStore", "ShopDomain", "Wire"], path: "Tests/TestSupport", swiftSettings: strictImports),
+        .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"], swiftSettings: strictImports),
+        .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing", "PostgresEventStore", "TestSupport"], swiftSettings: strictImports),
+        .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "Shop", "Wire", "EventSourcing", "TestSupport"], swiftSettings: strictImports),
+        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "Shop", "ShopDomain", "Wire", "EventSourcing", "LibPQ", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "ServiceTests", dependencies: [
             "HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI", "Shop", "Wire", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
-        ]),
+        ], swiftSettings: strictImports),
     ]
 )

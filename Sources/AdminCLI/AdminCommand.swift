@@ -1,8 +1,8 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import LibPQ
 import PostgresEventStore
-import ReadModel
+public import ReadModel
 
 /// `chronicle-admin`: operator commands.
 public struct AdminCommand: AsyncParsableCommand {

@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import EventSourcing
 import Foundation
 import LibPQ

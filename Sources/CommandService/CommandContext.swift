@@ -1,6 +1,6 @@
-import EventSourcing
-import Foundation
-import Wire
+public import EventSourcing
+public import Foundation
+public import Wire
 
 /// What a handler needs besides the command: where to load and append, the
 /// caller's `If-Match`, the metadata to stamp on events, and the time.

@@ -1,10 +1,10 @@
 import EventSourcing
-import Foundation
-import HTTPCommon
-import HTTPTypes
-import Hummingbird
+public import Foundation
+public import HTTPCommon
+public import HTTPTypes
+public import Hummingbird
 import LibPQ
-import PostgresEventStore
+public import PostgresEventStore
 import Wire
 
 extension HTTPField.Name {

@@ -1,7 +1,7 @@
 import EventSourcing
-import Foundation
+public import Foundation
 import HTTPCommon
-import Hummingbird
+public import Hummingbird
 import Wire
 
 /// A bounded context's command side: its routes, each turning a request into

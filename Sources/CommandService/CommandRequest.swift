@@ -1,6 +1,6 @@
-import EventSourcing
-import Foundation
-import Wire
+public import EventSourcing
+public import Foundation
+public import Wire
 
 /// A command's request body, checked field by field: the HTTP layer parses
 /// the raw bytes with `parse`, then supplies the time (and, through the

@@ -1,7 +1,7 @@
-import ArgumentParser
-import HTTPCommon
-import Hummingbird
-import PostgresEventStore
+public import ArgumentParser
+public import HTTPCommon
+public import Hummingbird
+public import PostgresEventStore
 import ServiceLifecycle
 
 /// `command-service`: validates commands against aggregates and appends

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Names one stream: its type (the aggregate's kind, such as `"invoice"`) and its id.
 public struct StreamName: Hashable, Sendable, CustomStringConvertible {

@@ -1,6 +1,6 @@
-import Foundation
-import Hummingbird
-import NIOCore
+public import Foundation
+public import Hummingbird
+public import NIOCore
 import Wire
 
 /// The request context of both HTTP services: a 1 MiB body limit (API.md

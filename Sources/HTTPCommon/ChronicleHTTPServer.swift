@@ -1,5 +1,5 @@
 import Hummingbird
-import HummingbirdCore
+public import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTPTypes

@@ -1,6 +1,6 @@
 import Hummingbird
 import HummingbirdCore
-import NIOCore
+public import NIOCore
 
 /// Notices that a client went away while its request is still being
 /// handled. Hummingbird does not cancel a handler whose client closed the

@@ -1,4 +1,4 @@
-import Prometheus
+public import Prometheus
 
 /// What the connection machinery counts: connections open, connections the
 /// server closed (by reason), and requests answered before routing (by

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
-import Prometheus
+public import Hummingbird
+public import Prometheus
 import Wire
 
 /// `/health/live`, `/health/ready` and `/metrics`, served by all three

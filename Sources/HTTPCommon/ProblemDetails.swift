@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 import Wire
 
 /// An RFC 9457 problem, rendered as `application/problem+json`. Every error

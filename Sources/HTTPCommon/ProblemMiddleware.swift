@@ -1,6 +1,6 @@
-import Hummingbird
+public import Hummingbird
 import LibPQ
-import Logging
+public import Logging
 import NIOCore
 import NIOHTTP1
 

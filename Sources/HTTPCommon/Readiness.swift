@@ -1,6 +1,6 @@
 import Foundation
-import LibPQ
-import PostgresEventStore
+public import LibPQ
+public import PostgresEventStore
 
 /// Answers `/health/ready`: the database answers and its schema has every
 /// migration this build ships (a service on a behind schema would fail its

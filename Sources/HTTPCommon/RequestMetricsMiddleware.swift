@@ -1,5 +1,5 @@
-import Hummingbird
-import Prometheus
+public import Hummingbird
+public import Prometheus
 import Synchronization
 
 /// Counts requests and records their latency per route, method and status,

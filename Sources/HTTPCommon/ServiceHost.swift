@@ -1,10 +1,10 @@
 import Foundation
-import Hummingbird
-import LibPQ
-import Logging
-import PostgresEventStore
-import Prometheus
-import ServiceLifecycle
+public import Hummingbird
+public import LibPQ
+public import Logging
+public import PostgresEventStore
+public import Prometheus
+public import ServiceLifecycle
 
 /// What every HTTP process builds the same way: logging, the pool, the
 /// readiness check, the router with our middleware, and the service group

@@ -1,6 +1,6 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
-import Logging
+public import Logging
 
 /// Settings every process takes: flags first, then the environment
 /// (Twelve-Factor), then defaults. See README "Configuration".

@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 
 /// LISTENs on a dedicated connection and delivers notifications as an
 /// `AsyncSequence`. When the connection drops (PostgreSQL restarted, network)

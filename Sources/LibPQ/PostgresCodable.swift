@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A Swift value that can be sent as a parameter in PostgreSQL's text format.
 public protocol PostgresEncodable: Sendable {

@@ -1,6 +1,6 @@
 import LibPQ
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 
 /// Tells listeners (projectors) that events were committed, after the commit,
 /// from a connection of its own.

@@ -1,6 +1,6 @@
-import EventSourcing
+public import EventSourcing
 import Foundation
-import LibPQ
+public import LibPQ
 
 /// A response as it is kept for an `Idempotency-Key`: status, the headers
 /// that matter to a client, and the body bytes.

@@ -1,6 +1,6 @@
-import EventSourcing
+public import EventSourcing
 import Foundation
-import LibPQ
+public import LibPQ
 
 /// The event store on PostgreSQL, over a connection pool.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Finds files the processes read at start-up (`migrations/`,
 /// `openapi.yaml`): an explicit path when given, else in the working

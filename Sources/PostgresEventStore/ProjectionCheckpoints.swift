@@ -1,6 +1,6 @@
-import EventSourcing
-import Foundation
-import LibPQ
+public import EventSourcing
+public import Foundation
+public import LibPQ
 
 /// A projection's row in `projection_checkpoints`.
 public struct ProjectionCheckpoint: Sendable, Equatable {

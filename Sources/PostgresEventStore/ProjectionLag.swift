@@ -1,4 +1,4 @@
-import LibPQ
+public import LibPQ
 
 /// Whether projections have committed events left to apply: the
 /// `Consistency` of an answer to a query without `Consistency-Token`.

@@ -1,5 +1,5 @@
 import Foundation
-import LibPQ
+public import LibPQ
 
 /// The per-projection lease: a session advisory lock keyed by the
 /// projection's name, held on a dedicated connection whose

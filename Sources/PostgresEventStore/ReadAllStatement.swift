@@ -1,5 +1,5 @@
-import EventSourcing
-import LibPQ
+public import EventSourcing
+public import LibPQ
 
 /// The whole store read as one log, for projectors and `readAll`.
 ///

@@ -1,5 +1,5 @@
-import Foundation
-import LibPQ
+public import Foundation
+public import LibPQ
 import Synchronization
 
 /// One numbered SQL file from `migrations/` (`0001_events.sql`).

@@ -1,8 +1,8 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
-import HTTPCommon
+public import HTTPCommon
 import Hummingbird
-import ReadModel
+public import ReadModel
 
 /// `projector`: tails the event table into the read tables; serves only
 /// operations endpoints.

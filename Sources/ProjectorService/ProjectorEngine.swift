@@ -1,12 +1,12 @@
 import EventSourcing
 import Foundation
-import HTTPCommon
-import LibPQ
-import Logging
+public import HTTPCommon
+public import LibPQ
+public import Logging
 import PostgresEventStore
-import Prometheus
-import ReadModel
-import ServiceLifecycle
+public import Prometheus
+public import ReadModel
+public import ServiceLifecycle
 
 /// Runs every registered projection (one `ProjectionRunner` each), wakes
 /// them on the write side's notifications with a polling fallback, tells the

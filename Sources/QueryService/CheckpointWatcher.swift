@@ -1,10 +1,10 @@
-import EventSourcing
+public import EventSourcing
 import HTTPCommon
-import LibPQ
-import Logging
-import NIOCore
+public import LibPQ
+public import Logging
+public import NIOCore
 import PostgresEventStore
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// Lets requests wait until the projections they read have reached a

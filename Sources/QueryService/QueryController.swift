@@ -1,9 +1,9 @@
 import EventSourcing
 import Foundation
-import HTTPCommon
+public import HTTPCommon
 import HTTPTypes
-import Hummingbird
-import LibPQ
+public import Hummingbird
+public import LibPQ
 import PostgresEventStore
 import ReadModel
 

@@ -1,10 +1,10 @@
-import EventSourcing
-import Foundation
+public import EventSourcing
+public import Foundation
 import HTTPCommon
-import Hummingbird
-import LibPQ
+public import Hummingbird
+public import LibPQ
 import PostgresEventStore
-import ReadModel
+public import ReadModel
 
 /// A bounded context's read side: its projections, and its query routes,
 /// each turning a request into one typed query answered from its views.

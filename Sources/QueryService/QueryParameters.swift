@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import HTTPCommon
 import Hummingbird
-import ReadModel
+public import ReadModel
 
 /// Reads query parameters by the rules API.md sets for body fields: a
 /// missing, malformed or out-of-range parameter is a 422 naming it, and every

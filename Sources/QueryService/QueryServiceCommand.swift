@@ -1,8 +1,8 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
-import HTTPCommon
-import Hummingbird
-import LibPQ
+public import HTTPCommon
+public import Hummingbird
+public import LibPQ
 import ServiceLifecycle
 
 /// `query-service`: serves the projected read tables (API.md "Query service").

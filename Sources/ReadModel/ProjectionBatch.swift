@@ -1,7 +1,7 @@
-import EventSourcing
-import Foundation
-import LibPQ
-import Wire
+public import EventSourcing
+public import Foundation
+public import LibPQ
+public import Wire
 
 /// One event's change to a projection's tables, as a row of a set-based
 /// statement of its kind.

@@ -1,4 +1,4 @@
-import EventSourcing
+public import EventSourcing
 
 /// An event a projection could not apply: its data could not be decoded, or
 /// a statement for it failed. Names the event, so the projector can stop at

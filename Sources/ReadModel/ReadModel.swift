@@ -1,5 +1,5 @@
-import EventSourcing
-import LibPQ
+public import EventSourcing
+public import LibPQ
 
 // Read tables: the projector writes them through the contexts'
 // `ReadModelProjection`s; each context's own queries read them.

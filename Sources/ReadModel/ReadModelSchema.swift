@@ -1,4 +1,4 @@
-import LibPQ
+public import LibPQ
 
 /// Where the read tables' DDL lives, and how a rebuild gets the same tables
 /// in another schema.

@@ -1,5 +1,5 @@
-import EventSourcing
-import LibPQ
+public import EventSourcing
+public import LibPQ
 
 /// The SQL of a zero-downtime rebuild (`chronicle-admin rebuild-projection`):
 /// its lock, its schemas beside `public`, and the swap of the tables.

@@ -1,8 +1,8 @@
-import CommandService
+public import CommandService
 import EventSourcing
 import Foundation
 import HTTPCommon
-import ShopDomain
+public import ShopDomain
 import Wire
 
 /// The shop's typed commands: a parsed request body plus what the path names.

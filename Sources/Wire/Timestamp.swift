@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The API's and the event data's time format: RFC 3339 in UTC with exactly
 /// three fraction digits, `2026-11-24T10:15:30.123Z`.

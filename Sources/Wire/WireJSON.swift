@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The one JSON configuration of Chronicle, for stored event payloads and API
 /// bodies alike: keys sorted and `/` unescaped, so the same value always

@@ -1,7 +1,7 @@
 import EventSourcing
 import Foundation
 import LibPQ
-import ReadModel
+public import ReadModel
 import Shop
 import ShopDomain
 import TestSupport

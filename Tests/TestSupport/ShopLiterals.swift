@@ -1,4 +1,4 @@
-import ShopDomain
+public import ShopDomain
 
 // Test-only literal spellings, so that expected events read as literals:
 // `OrderLine(sku: "MUG", quantity: 2, unitPrice: "4.50")`. An invalid literal

@@ -1,9 +1,9 @@
-import Foundation
+public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import LibPQ
-import PostgresEventStore
+public import LibPQ
+public import PostgresEventStore
 
 /// Where the tests find their PostgreSQL server, migrations and executables.
 public enum TestEnvironment {

@@ -1,8 +1,8 @@
 import EventSourcing
 import Foundation
-import QueryService
-import ReadModel
-import ShopDomain
+public import QueryService
+public import ReadModel
+public import ShopDomain
 
 /// `GET /orders/{id}`.
 public struct GetOrder: ViewQuery {

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import ReadModel
-import ShopDomain
+public import ShopDomain
 import Wire
 
 /// `GET /customers/{id}`, and an item of `GET /customers`.

@@ -1,5 +1,5 @@
-import ReadModel
-import ShopDomain
+public import ReadModel
+public import ShopDomain
 
 /// `GET /reports/daily-sales`: `{"days": [...]}`, oldest first, only days
 /// with activity.

@@ -1,7 +1,7 @@
-import EventSourcing
+public import EventSourcing
 import Foundation
-import LibPQ
-import ReadModel
+public import LibPQ
+public import ReadModel
 import ShopDomain
 import Wire
 

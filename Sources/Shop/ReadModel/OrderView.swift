@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import ReadModel
-import ShopDomain
+public import ShopDomain
 import Wire
 
 /// `GET /orders/{id}`: an order as the orders projection last saw it.

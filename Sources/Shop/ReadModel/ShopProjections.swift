@@ -1,5 +1,5 @@
 import LibPQ
-import ReadModel
+public import ReadModel
 
 extension Shop: ProjectionModule {
     public static func projections(schema: String) -> [any ReadModelProjection] {

@@ -1,7 +1,7 @@
 import Foundation
-import LibPQ
-import ReadModel
-import ShopDomain
+public import LibPQ
+public import ReadModel
+public import ShopDomain
 
 /// The query service's reads of the read tables. Each function takes a
 /// connection the caller lends (from its pool) and runs one statement, so

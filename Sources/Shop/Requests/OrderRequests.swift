@@ -1,8 +1,8 @@
-import CommandService
+public import CommandService
 import EventSourcing
-import Foundation
-import ShopDomain
-import Wire
+public import Foundation
+public import ShopDomain
+public import Wire
 
 /// `POST /orders`: `{"customer_id", "items": [{"sku", "quantity", "unit_price"}], "shipping_address"}`.
 ///

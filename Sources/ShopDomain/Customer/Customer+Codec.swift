@@ -1,4 +1,4 @@
-import EventSourcing
+public import EventSourcing
 import Foundation
 
 // The stored shapes below are a contract with every reader of the event

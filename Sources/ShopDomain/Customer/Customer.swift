@@ -1,5 +1,5 @@
-import EventSourcing
-import Foundation
+public import EventSourcing
+public import Foundation
 
 /// A customer: registered once with a name and an email, renamed at will.
 /// The email's uniqueness across customers is not decided here (one stream

@@ -1,5 +1,5 @@
-import EventSourcing
-import Foundation
+public import EventSourcing
+public import Foundation
 
 /// Any event of the shop, with the id of the stream it belongs to: what the
 /// projector reads from the log, where customers and orders interleave.

@@ -1,4 +1,4 @@
-import EventSourcing
+public import EventSourcing
 
 extension Order {
     /// Why `decide` refused a command; each case names the rule it enforces.

@@ -1,5 +1,5 @@
-import EventSourcing
-import Foundation
+public import EventSourcing
+public import Foundation
 
 /// An order's life: placed with lines and an address, edited while pending,
 /// then confirmed and shipped, or cancelled before it ships.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Identifies one customer; the id of its event stream.
 public struct CustomerID: Hashable, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Identifies one order; the id of its event stream.
 public struct OrderID: Hashable, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import Wire
+public import Wire
 /// A customer's name under the text rule: trimmed, 1–200 characters.
 public struct PersonName: Hashable, Sendable, CustomStringConvertible {
     public let value: String

@@ -1,4 +1,4 @@
-import Wire
+public import Wire
 
 extension TextRule {
     public static let personName = TextRule(maxLength: 200)

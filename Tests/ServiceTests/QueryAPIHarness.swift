@@ -157,8 +157,9 @@ struct QueryAPIHarness: Sendable {
         try await run(.post, "/orders", json: CommandAPIHarness.orderJSON(customer: customer, items: items))
     }
 
-    func caughtUp() async throws {
-        try await ProjectionProbe.waitUntilCaughtUp(conninfo, watching: projector.current.map { [$0] } ?? [])
+    func caughtUp(within timeout: Duration = Bound.projection) async throws {
+        try await ProjectionProbe.waitUntilCaughtUp(conninfo, timeout: timeout,
+                                                    watching: projector.current.map { [$0] } ?? [])
         try projector.checkBackground()
     }
 }

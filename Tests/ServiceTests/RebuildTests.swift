@@ -30,7 +30,7 @@ struct RebuildTests {
         try await PrivateCluster.withMigrated { cluster in
             try await Self.preload(cluster.url, units: 1500)
             try await QueryAPIHarness.run(conninfo: cluster.url, readDatabaseURL: nil) { api in
-                try await api.caughtUp()
+                try await api.caughtUp(within: Bound.preloadCatchUp)
                 let known = try await api.probe.query("SELECT order_id FROM orders_view ORDER BY order_id LIMIT 40")
                     .map { try $0.decode(UUID.self, at: 0).uuidString.lowercased() }
                 var versions: [String: Int] = [:]

@@ -22,6 +22,11 @@ public enum Bound {
     /// a second when idle; 5 s leaves room for a loaded machine (a full run
     /// on two cores took 2.4 s once) and still fails a standby that does not
     /// retry promptly.
+    /// A projector catching up on a preloaded log of thousands of events, a
+    /// test's set-up rather than what it checks: in a full parallel run on
+    /// two cores the orders projection once took over 30 s for 12,000.
+    public static let preloadCatchUp: Duration = .seconds(120)
+
     public static let leaseTakeover: Duration = .seconds(5)
 
     /// A projection stopped at a poison event shows `failed`: its four

@@ -37,10 +37,11 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strictImports),
         .target(name: "EventSourcing", swiftSettings: strictImports),
-        // wire values, pure: JSON, field reading, timestamps, text rules
-        .target(name: "Wire", swiftSettings: strictImports),
+        // wire values, pure: JSON, field reading, timestamps, text rules, event payloads
+        .target(name: "Wire", dependencies: ["EventSourcing"], swiftSettings: strictImports),
         // domains, pure: each context's deciders, events and values
         .target(name: "ShopDomain", dependencies: ["EventSourcing", "Wire"], swiftSettings: strictImports),
+        .target(name: "CatalogDomain", dependencies: ["EventSourcing", "Wire"], swiftSettings: strictImports),
         // adapters
         .target(name: "PostgresEventStore", dependencies: ["EventSourcing", "LibPQ"], swiftSettings: strictImports),
         .target(name: "ReadModel", dependencies: ["EventSourcing", "Wire", "LibPQ"], swiftSettings: strictImports),
@@ -99,6 +100,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["LibPQ", "PostgresEventStore", "ShopDomain", "Wire"], path: "Tests/TestSupport", swiftSettings: strictImports),
         .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing", "PostgresEventStore", "TestSupport"], swiftSettings: strictImports),
+        .testTarget(name: "CatalogDomainTests", dependencies: ["CatalogDomain", "EventSourcing", "Wire", "TestSupport"],
+                    swiftSettings: strictImports),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "Shop", "Wire", "EventSourcing", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "Shop", "ShopDomain", "Wire", "EventSourcing", "LibPQ", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "ServiceTests", dependencies: [

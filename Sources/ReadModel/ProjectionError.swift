@@ -1,4 +1,5 @@
 public import EventSourcing
+import Wire
 
 /// An event a projection could not apply: its data could not be decoded, or
 /// a statement for it failed. Names the event, so the projector can stop at

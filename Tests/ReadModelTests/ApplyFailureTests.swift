@@ -5,6 +5,7 @@ import ReadModel
 import Shop
 import ShopDomain
 import Testing
+import Wire
 
 @Suite("A batch applies entirely or not at all")
 struct ApplyFailureTests {

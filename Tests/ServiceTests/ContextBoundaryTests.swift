@@ -55,7 +55,7 @@ struct ContextBoundaryTests {
 
     /// A context's domain is pure: it imports the core, the wire values and
     /// Foundation, nothing that does I/O or speaks HTTP.
-    @Test(arguments: ["ShopDomain"])
+    @Test(arguments: ["ShopDomain", "CatalogDomain"])
     func domainImportsNothingThatDoesIO(_ module: String) throws {
         let allowed: Set<String> = ["EventSourcing", "Wire", "Foundation"]
         var imports: Set<String> = []

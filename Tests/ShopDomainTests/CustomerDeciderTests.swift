@@ -1,6 +1,7 @@
 import EventSourcing
 import Foundation
 import ShopDomain
+import TestSupport
 import Testing
 
 @Suite("Customer decider")

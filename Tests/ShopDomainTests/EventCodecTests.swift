@@ -2,6 +2,7 @@ import EventSourcing
 import Foundation
 @testable import ShopDomain  // for the v1→v2 step on its own
 import Testing
+import Wire
 
 @Suite("Event codecs")
 struct EventCodecTests {

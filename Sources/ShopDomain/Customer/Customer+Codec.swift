@@ -1,5 +1,6 @@
 public import EventSourcing
 import Foundation
+import Wire
 
 // The stored shapes below are a contract with every reader of the event
 // table, so they are spelled out here rather than derived from the Swift

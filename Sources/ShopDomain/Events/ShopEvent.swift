@@ -1,5 +1,6 @@
 public import EventSourcing
 public import Foundation
+import Wire
 
 /// Any event of the shop, with the id of the stream it belongs to: what the
 /// projector reads from the log, where customers and orders interleave.

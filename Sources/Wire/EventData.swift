@@ -1,18 +1,17 @@
-import EventSourcing
-import Foundation
-import Wire
+public import EventSourcing
+public import Foundation
 
 /// How event payloads become JSON bytes and back: snake_case keys (each
 /// payload spells its own), the rest as `WireJSON` writes it (the same event
-/// always encodes to the same bytes, times as `Timestamp` strings), money as
-/// two-decimal strings (by `Money`'s own coding).
-enum EventData {
-    static func encode<Payload: Encodable>(_ payload: Payload, type: String, schemaVersion: Int) throws -> EncodedEvent {
+/// always encodes to the same bytes, times as `Timestamp` strings). Every
+/// context's codecs use these, so stored payloads look alike whatever wrote them.
+public enum EventData {
+    public static func encode<Payload: Encodable>(_ payload: Payload, type: String, schemaVersion: Int) throws -> EncodedEvent {
         EncodedEvent(type: type, schemaVersion: schemaVersion, data: Array(try WireJSON.encoder.encode(payload)))
     }
 
     /// Decodes `event.data`, already upcast to the current version, as `Payload`.
-    static func decode<Payload: Decodable>(_: Payload.Type, from event: EncodedEvent) throws -> Payload {
+    public static func decode<Payload: Decodable>(_: Payload.Type, from event: EncodedEvent) throws -> Payload {
         do {
             return try WireJSON.decoder.decode(Payload.self, from: Data(event.data))
         } catch let error as DecodingError {
@@ -23,7 +22,7 @@ enum EventData {
 
     /// Brings `event` to `currentVersion` through `upcaster`, after checking
     /// that its type is one of `knownTypes`.
-    static func upcast(_ event: EncodedEvent, streamType: String, knownTypes: [String: Int],
+    public static func upcast(_ event: EncodedEvent, streamType: String, knownTypes: [String: Int],
                        upcaster: Upcaster) throws -> EncodedEvent {
         guard let currentVersion = knownTypes[event.type] else {
             throw EventDecodingError.unknownEventType(event.type, streamType: streamType)
@@ -33,8 +32,8 @@ enum EventData {
 }
 
 extension DecodingError {
-    /// "at lines[0].sku: not a sku: x y" rather than the enum's debug dump.
-    var readableDescription: String {
+    /// "at lines[0].code: not a code: x y" rather than the enum's debug dump.
+    public var readableDescription: String {
         func path(_ codingPath: [any CodingKey]) -> String {
             let rendered = codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
             return rendered.hasPrefix(".") ? String(rendered.dropFirst()) : rendered

@@ -1,30 +1,30 @@
-import EventSourcing
-import Testing
+public import EventSourcing
+public import Testing
 
 /// Given-when-then for a decider, with no store: the given events are folded
 /// into a state, the command is decided on it, and the outcome is compared
 /// with literal expectations.
 ///
 ///     spec.given([.placed(…)]).when(.confirm(at: t1)).then([.confirmed(at: t1)])
-struct DeciderSpec<D: Decider> where D.Event: Equatable, D.Rejection: Equatable {
-    init(_: D.Type) {}
+public struct DeciderSpec<D: Decider> where D.Event: Equatable, D.Rejection: Equatable {
+    public init(_: D.Type) {}
 
-    func given(_ events: [D.Event]) -> Given {
+    public func given(_ events: [D.Event]) -> Given {
         Given(state: D.fold(events))
     }
 
-    struct Given {
+    public struct Given {
         let state: D.State
 
-        func when(_ command: D.Command) -> When {
+        public func when(_ command: D.Command) -> When {
             When(outcome: Result { () throws(D.Rejection) in try D.decide(command, state) })
         }
     }
 
-    struct When {
+    public struct When {
         let outcome: Result<[D.Event], D.Rejection>
 
-        func then(_ expected: [D.Event], sourceLocation: SourceLocation = #_sourceLocation) {
+        public func then(_ expected: [D.Event], sourceLocation: SourceLocation = #_sourceLocation) {
             switch outcome {
             case .success(let events):
                 #expect(events == expected, sourceLocation: sourceLocation)
@@ -34,7 +34,7 @@ struct DeciderSpec<D: Decider> where D.Event: Equatable, D.Rejection: Equatable 
             }
         }
 
-        func thenRejects(_ expected: D.Rejection, sourceLocation: SourceLocation = #_sourceLocation) {
+        public func thenRejects(_ expected: D.Rejection, sourceLocation: SourceLocation = #_sourceLocation) {
             switch outcome {
             case .success(let events):
                 Issue.record("expected the rejection \(expected), got \(events)", sourceLocation: sourceLocation)
@@ -43,7 +43,7 @@ struct DeciderSpec<D: Decider> where D.Event: Equatable, D.Rejection: Equatable 
             }
         }
 
-        func thenNothingHappened(sourceLocation: SourceLocation = #_sourceLocation) {
+        public func thenNothingHappened(sourceLocation: SourceLocation = #_sourceLocation) {
             then([], sourceLocation: sourceLocation)
         }
     }

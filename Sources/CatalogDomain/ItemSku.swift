@@ -1,5 +1,6 @@
 public import EventSourcing
 public import Foundation
+import Wire
 
 /// An item's stock-keeping unit, chosen by the caller and the item's
 /// identity: 1–64 characters of `[A-Za-z0-9_-]`, case-sensitive, so it is
@@ -10,7 +11,7 @@ public struct ItemSku: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static let maxLength = 64
 
     public init?(_ text: String) {
-        guard (1...Self.maxLength).contains(text.utf8.count), text.utf8.allSatisfy(Self.isAllowed) else { return nil }
+        guard PathSafeCode.isValid(text, maxLength: Self.maxLength) else { return nil }
         self.value = text
     }
 
@@ -26,14 +27,6 @@ public struct ItemSku: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// `uuid5(NAMESPACE_URL, "https://chronicle.dev/catalog/items")`; fixed
     /// forever, since stored streams are named by it.
     static let namespace = UUID(uuidString: "4728ea53-70ac-5ecf-b7b3-6cfd0c71aef5")!
-
-    private static func isAllowed(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"): true
-        default: false
-        }
-    }
 }
 
 extension ItemSku: Codable {

@@ -1,0 +1,35 @@
+/// A text value checked when its command ran and stored as a JSON string.
+/// Read back, it is trusted as it is, so a later tightening of its rule
+/// cannot make history unreadable.
+public protocol StoredText: Codable, CustomStringConvertible {
+    var value: String { get }
+    /// The value as stored, unchecked: for decoding history only.
+    init(stored: String)
+}
+
+extension StoredText {
+    public init(from decoder: any Decoder) throws {
+        self.init(stored: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+
+    public var description: String { value }
+}
+
+/// Codes chosen by callers that name things in paths (skus): 1…`maxLength`
+/// characters of `[A-Za-z0-9_-]`, so they need no escaping in a URL.
+public enum PathSafeCode {
+    public static func isValid(_ text: String, maxLength: Int) -> Bool {
+        (1...maxLength).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"): true
+            default: false
+            }
+        }
+    }
+}

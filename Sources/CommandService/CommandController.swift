@@ -49,7 +49,7 @@ public struct CommandController: Sendable {
         let body = Array(buffer: try await request.body.collect(upTo: context.maxUploadSize))
         let respond: @Sendable (any EventStore) async throws -> StoredResponse = { store in
             try await answer(creates: creates) {
-                let command = try makeCommand(CommandInput(body: body, context: context))
+                let command = try makeCommand(CommandInput(body: body, path: PathParameters(context)))
                 let commandID = UUID()
                 let metadata = EventMetadata(commandID: commandID, correlationID: context.requestID,
                                              causationID: commandID.uuidString.lowercased())

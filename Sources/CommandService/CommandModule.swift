@@ -1,6 +1,6 @@
 import EventSourcing
 public import Foundation
-import HTTPCommon
+public import HTTPCommon
 public import Hummingbird
 import Wire
 
@@ -53,11 +53,5 @@ public struct CommandRoutes {
 /// limit) and the path's parameters.
 public struct CommandInput: Sendable {
     public let body: [UInt8]
-    let context: AppRequestContext
-
-    /// The path parameter `name` (`:id` in the route), as sent.
-    public func parameter(_ name: String) -> String? { context.parameters.get(name) }
-
-    /// The path parameter `name` as a UUID, or nil when it is not one.
-    public func uuid(_ name: String) -> UUID? { context.parameters.get(name, as: UUID.self) }
+    public let path: PathParameters
 }

@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// `command-service`: validates commands against aggregates and appends
 /// events (API.md "Command service").
-public struct CommandServiceCommand: AsyncParsableCommand {
+public struct CommandServiceCommand: ContextServingCommand {
     public static let configuration = CommandConfiguration(
         commandName: "command-service",
         abstract: "Chronicle's write side: validates commands and appends events.",
@@ -17,22 +17,6 @@ public struct CommandServiceCommand: AsyncParsableCommand {
     @OptionGroup public var settings: ServiceSettings
 
     public init() {}
-
-    /// The executable's entry: parses the arguments and serves `contexts`.
-    public static func main(contexts: [any CommandModule.Type]) async {
-        do {
-            let command = try parseAsRoot()
-            guard let service = command as? CommandServiceCommand else { throw CleanExit.helpRequest(command) }
-            try await service.run(contexts: contexts)
-        } catch {
-            exit(withError: error)
-        }
-    }
-
-    /// Reached only through `main()` without contexts, which serves nothing.
-    public func run() async throws {
-        throw ValidationError("command-service was started without any bounded context to serve")
-    }
 
     public func run(contexts: [any CommandModule.Type]) async throws {
         let registry = ServiceHost.bootstrapProcess(settings: settings)

@@ -34,7 +34,7 @@ public struct ServiceHost: Sendable {
         let poolSize = settings.resolvedPoolSize ?? defaultPoolSize
         pool = ConnectionPool(ConnectionPool.Configuration(
             conninfo: try ConnectionString.withSessionSettings(settings.resolvedDatabaseURL, sessionSettings),
-            maxConnections: poolSize, acquireTimeout: settings.resolvedPoolTimeout),
+            maxConnections: poolSize, acquireTimeout: try settings.resolvedPoolTimeout()),
             logger: logger)
         // The pool, plus the few dedicated sessions (LISTEN, notifier, leases).
         connectionLimits = try settings.resolvedConnectionLimits(

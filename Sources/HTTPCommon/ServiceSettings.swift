@@ -137,9 +137,9 @@ public struct ServiceSettings: ParsableArguments, Sendable {
         (logFormat ?? environment("LOG_FORMAT")).flatMap(LogFormat.init(rawValue:)) ?? .text
     }
     public var resolvedPoolSize: Int? { poolSize ?? environment("DATABASE_POOL_SIZE").flatMap(Int.init) }
-    /// How long a task waits for a pooled connection (validated in `validate`).
-    public var resolvedPoolTimeout: Duration {
-        ((try? seconds(poolTimeout, "DATABASE_POOL_TIMEOUT")) ?? nil) ?? .seconds(5)
+    /// How long a task waits for a pooled connection.
+    public func resolvedPoolTimeout() throws -> Duration {
+        try seconds(poolTimeout, "DATABASE_POOL_TIMEOUT") ?? .seconds(5)
     }
     public var resolvedMigrationsDirectory: String? { migrationsDirectory ?? environment("CHRONICLE_MIGRATIONS") }
 }

@@ -6,7 +6,7 @@ public import ReadModel
 
 /// `projector`: tails the event table into the read tables; serves only
 /// operations endpoints.
-public struct ProjectorCommand: AsyncParsableCommand {
+public struct ProjectorCommand: ContextServingCommand {
     public static let configuration = CommandConfiguration(
         commandName: "projector",
         abstract: "Chronicle's projector: tails events into the read tables.",
@@ -40,22 +40,6 @@ public struct ProjectorCommand: AsyncParsableCommand {
         guard resolvedStallAfter >= 1, resolvedStallAfter <= 86_400 else {
             throw ValidationError("the stall threshold (--stall-after, PROJECTOR_STALL_AFTER) must be between 1 and 86400 seconds")
         }
-    }
-
-    /// The executable's entry: parses the arguments and runs `contexts`' projections.
-    public static func main(contexts: [any ProjectionModule.Type]) async {
-        do {
-            let command = try parseAsRoot()
-            guard let projector = command as? ProjectorCommand else { throw CleanExit.helpRequest(command) }
-            try await projector.run(contexts: contexts)
-        } catch {
-            exit(withError: error)
-        }
-    }
-
-    /// Reached only through `main()` without contexts, which projects nothing.
-    public func run() async throws {
-        throw ValidationError("projector was started without any bounded context to project")
     }
 
     public func run(contexts: [any ProjectionModule.Type]) async throws {

@@ -33,9 +33,9 @@ public struct QueryController: Sendable {
     /// Adds `/projections` and the routes of each of `contexts` to `router`.
     public func add(_ contexts: [any QueryModule.Type], to router: Router<AppRequestContext>) {
         let routes = QueryRoutes(router: router, controller: self)
-        let registry = ProjectionRegistry(contexts)
+        let known = ProjectionRegistry(contexts).names
         routes.get("/projections") { _, _ in ListProjections() } answer: { _, context in
-            try await ProjectionStatus.all(known: registry.names, on: context.connection)
+            try await ProjectionStatus.all(known: known, on: context.connection)
         }
         for context in contexts { context.registerQueries(on: routes) }
     }
@@ -49,11 +49,11 @@ public struct QueryController: Sendable {
     /// JSON, or a 404 for a nil answer of a lookup. Both carry `Consistency`.
     func serve<Q: ViewQuery>(
         _ request: Request, _ context: AppRequestContext, named resource: String?,
-        query makeQuery: (inout QueryParameters, QueryInput) throws -> Q?
+        query makeQuery: (inout QueryParameters, PathParameters) throws -> Q?
     ) async throws -> Response where Q.Answer: Encodable {
         let consistencyRequest = try ConsistencyRequest(request.headers)
         var parameters = QueryParameters(request)
-        let query = try makeQuery(&parameters, QueryInput(context: context))
+        let query = try makeQuery(&parameters, PathParameters(context))
         try parameters.validated(adding: consistencyRequest.problems)
         guard let query else {
             // No amount of waiting makes a non-UUID name something.

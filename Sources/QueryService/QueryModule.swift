@@ -1,6 +1,6 @@
 public import EventSourcing
 public import Foundation
-import HTTPCommon
+public import HTTPCommon
 public import Hummingbird
 public import LibPQ
 import PostgresEventStore
@@ -40,7 +40,7 @@ public struct QueryRoutes {
     ///   ("order"), for a lookup whose answer may be nil.
     public func get<Q: ViewQuery>(
         _ path: RouterPath, named resource: String? = nil,
-        query: @escaping @Sendable (inout QueryParameters, QueryInput) throws -> Q?,
+        query: @escaping @Sendable (inout QueryParameters, PathParameters) throws -> Q?,
         answer: @escaping @Sendable (Q, QueryContext) async throws -> Q.Answer
     ) where Q.Answer: Encodable {
         controller.register(Q.self, handler: answer)
@@ -49,17 +49,6 @@ public struct QueryRoutes {
             try await controller.serve(request, context, named: resource, query: query)
         }
     }
-}
-
-/// A query request's path as a route sees it.
-public struct QueryInput: Sendable {
-    let context: AppRequestContext
-
-    /// The path parameter `name` (`:id` in the route), as sent.
-    public func parameter(_ name: String) -> String? { context.parameters.get(name) }
-
-    /// The path parameter `name` as a UUID, or nil when it is not one.
-    public func uuid(_ name: String) -> UUID? { context.parameters.get(name, as: UUID.self) }
 }
 
 /// `GET /projections`: reads the checkpoints and the event log, no view.

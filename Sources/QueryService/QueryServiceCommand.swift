@@ -6,7 +6,7 @@ public import LibPQ
 import ServiceLifecycle
 
 /// `query-service`: serves the projected read tables (API.md "Query service").
-public struct QueryServiceCommand: AsyncParsableCommand {
+public struct QueryServiceCommand: ContextServingCommand {
     public static let configuration = CommandConfiguration(
         commandName: "query-service",
         abstract: "Chronicle's read side: serves the projected views.",
@@ -27,22 +27,6 @@ public struct QueryServiceCommand: AsyncParsableCommand {
     /// The read server's connection string, nil when queries read from DATABASE_URL.
     public var resolvedReadDatabaseURL: String? {
         readDatabaseURL ?? ProcessInfo.processInfo.environment["READ_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    /// The executable's entry: parses the arguments and serves `contexts`.
-    public static func main(contexts: [any QueryModule.Type]) async {
-        do {
-            let command = try parseAsRoot()
-            guard let service = command as? QueryServiceCommand else { throw CleanExit.helpRequest(command) }
-            try await service.run(contexts: contexts)
-        } catch {
-            exit(withError: error)
-        }
-    }
-
-    /// Reached only through `main()` without contexts, which serves nothing.
-    public func run() async throws {
-        throw ValidationError("query-service was started without any bounded context to serve")
     }
 
     public func run(contexts: [any QueryModule.Type]) async throws {
@@ -72,7 +56,7 @@ public struct QueryServiceCommand: AsyncParsableCommand {
         if let readURL = resolvedReadDatabaseURL {
             let pool = ConnectionPool(ConnectionPool.Configuration(
                 conninfo: readURL, maxConnections: settings.resolvedPoolSize ?? 16,
-                acquireTimeout: settings.resolvedPoolTimeout), logger: host.logger)
+                acquireTimeout: try settings.resolvedPoolTimeout()), logger: host.logger)
             let readiness = DatabaseReadiness(pool: pool, migrator: host.migrator)
             extraReadiness = {
                 let report = await readiness.check()

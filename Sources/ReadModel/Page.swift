@@ -1,12 +1,12 @@
 /// One page of a list: `{"items", "page", "page_size", "total"}`, where
 /// `total` counts every matching item and a page past the end has no items.
-public struct Page<Item: Sendable>: Sendable {
-    public var items: [Item]
+public struct Page<Element: Sendable>: Sendable {
+    public var items: [Element]
     public var page: Int
     public var pageSize: Int
     public var total: Int
 
-    public init(items: [Item], page: Int, pageSize: Int, total: Int) {
+    public init(items: [Element], page: Int, pageSize: Int, total: Int) {
         self.items = items
         self.page = page
         self.pageSize = pageSize
@@ -23,9 +23,9 @@ public struct Page<Item: Sendable>: Sendable {
     }
 }
 
-extension Page: Equatable where Item: Equatable {}
+extension Page: Equatable where Element: Equatable {}
 
-extension Page: Encodable where Item: Encodable {
+extension Page: Encodable where Element: Encodable {
     enum CodingKeys: String, CodingKey {
         case items, page, pageSize = "page_size", total
     }

@@ -37,13 +37,13 @@ public protocol ProjectionModule {
 /// The projections of the contexts a process serves, found by name.
 public struct ProjectionRegistry: Sendable {
     private let contexts: [@Sendable (String) -> [any ReadModelProjection]]
+    /// The projections' names, in the order `all` returns them.
+    public let names: [String]
 
     public init(_ contexts: [any ProjectionModule.Type]) {
         self.contexts = contexts.map { context in { schema in context.projections(schema: schema) } }
+        names = self.contexts.flatMap { $0("public") }.map(\.name)
     }
-
-    /// The projections' names, in the order `all` returns them.
-    public var names: [String] { all().map(\.name) }
 
     /// Every projection, writing to tables in `schema`.
     public func all(schema: String = "public") -> [any ReadModelProjection] {

@@ -56,7 +56,7 @@ extension Shop: CommandModule {
         routes.delete("/orders/:id/items/:sku") { input in
             let id = try orderID(input)
             // A sku that cannot exist cannot be on the order.
-            guard let sku = input.parameter("sku").flatMap(Sku.init) else {
+            guard let sku = input.path.parameter("sku").flatMap(Sku.init) else {
                 throw ProblemDetails.notFound("no line with that sku on this order")
             }
             return RemoveOrderItem(id: id, sku: sku)
@@ -90,12 +90,12 @@ extension Shop: CommandModule {
     }
 
     private static func customerID(_ input: CommandInput) throws -> CustomerID {
-        guard let id = input.uuid("id") else { throw ProblemDetails.notFound("no such customer") }
+        guard let id = input.path.uuid("id") else { throw ProblemDetails.notFound("no such customer") }
         return CustomerID(id)
     }
 
     private static func orderID(_ input: CommandInput) throws -> OrderID {
-        guard let id = input.uuid("id") else { throw ProblemDetails.notFound("no such order") }
+        guard let id = input.path.uuid("id") else { throw ProblemDetails.notFound("no such order") }
         return OrderID(id)
     }
 }

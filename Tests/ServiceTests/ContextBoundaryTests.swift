@@ -13,7 +13,7 @@ struct ContextBoundaryTests {
     ]
 
     /// What names a context: its types, tables, routes and id fields.
-    static let contextNames = #"\b[Ss]hop|[Cc]ustomer|\bOrder(s|ID|View|Line)?\b|\borders\b|order_id|daily_sales|[Dd]ailySales|[Cc]ompan(y|ies)|\bUser\b|\busers\b|user_id|\b[Cc]atalog\b|\b[Aa]ccounts\b|\bsku\b|\bSku|/items"#
+    static let contextNames = #"\b[Ss]hop|[Cc]ustomer|\bOrder(s|ID|View|Line)?\b|\borders\b|order_id|daily_sales|[Dd]ailySales|[Cc]ompan(y|ies)|\bUser\b|\busers\b|user_id|\b[Cc]atalog\b|\b[Aa]ccounts\b|\bsku\b|\bSku|\bItem\b|/items"#
 
     static func swiftFiles(in module: String) throws -> [URL] {
         let directory = TestEnvironment.repositoryRoot.appendingPathComponent("Sources/\(module)")
@@ -23,16 +23,25 @@ struct ContextBoundaryTests {
         return files
     }
 
-    @Test(arguments: genericModules)
-    func namesNoContext(_ module: String) throws {
-        let pattern = try Regex(Self.contextNames)
+    /// `module/File.swift:line: text` of each line of `module` that matches
+    /// `pattern`, leaving out lines that are comments when `skippingComments`.
+    static func lines(in module: String, matching pattern: String, skippingComments: Bool) throws -> [String] {
+        let regex = try Regex(pattern)
         var hits: [String] = []
-        for file in try Self.swiftFiles(in: module) {
+        for file in try swiftFiles(in: module) {
             let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-            for (number, line) in lines.enumerated() where line.contains(pattern) {
-                hits.append("\(module)/\(file.lastPathComponent):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+            for (number, line) in lines.enumerated() where line.contains(regex) {
+                let text = line.trimmingCharacters(in: .whitespaces)
+                if skippingComments && text.hasPrefix("//") { continue }
+                hits.append("\(module)/\(file.lastPathComponent):\(number + 1): \(text)")
             }
         }
+        return hits
+    }
+
+    @Test(arguments: genericModules)
+    func namesNoContext(_ module: String) throws {
+        let hits = try Self.lines(in: module, matching: Self.contextNames, skippingComments: false)
         #expect(hits.isEmpty, "\(hits.count) lines name a context, the first:\n\(hits.prefix(30).joined(separator: "\n"))")
     }
 
@@ -41,15 +50,8 @@ struct ContextBoundaryTests {
     /// a context's own read side).
     @Test(arguments: ["HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI"])
     func serviceSendsNoSQL(_ module: String) throws {
-        let pattern = try Regex(#"\b(SELECT|INSERT|UPDATE|DELETE|LOCK|BEGIN|COMMIT|ALTER|CREATE|DROP)\b|\.query\(|\.execute\(|\.pipeline\(|sendAhead"#)
-        var hits: [String] = []
-        for file in try Self.swiftFiles(in: module) {
-            let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-            for (number, line) in lines.enumerated()
-            where !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") && line.contains(pattern) {
-                hits.append("\(module)/\(file.lastPathComponent):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
-            }
-        }
+        let sql = #"\b(SELECT|INSERT|UPDATE|DELETE|LOCK|BEGIN|COMMIT|ALTER|CREATE|DROP)\b|\.query\(|\.execute\(|\.pipeline\(|sendAhead"#
+        let hits = try Self.lines(in: module, matching: sql, skippingComments: true)
         #expect(hits.isEmpty, "SQL in a service:\n\(hits.prefix(30).joined(separator: "\n"))")
     }
 

@@ -52,8 +52,8 @@ extension Shop: QueryModule {
 
     public static func registerQueries(on routes: QueryRoutes) {
         let queries = ShopQueries()
-        routes.get("/orders/:id", named: "order") { _, input in
-            input.uuid("id").map { GetOrder(id: OrderID($0)) }
+        routes.get("/orders/:id", named: "order") { _, path in
+            path.uuid("id").map { GetOrder(id: OrderID($0)) }
         } answer: { query, context in
             try await queries.order(id: query.id, on: context.connection)
         }
@@ -66,8 +66,8 @@ extension Shop: QueryModule {
             try await queries.orders(customerID: query.customerID, status: query.status, page: query.page,
                                      pageSize: query.pageSize, on: context.connection)
         }
-        routes.get("/customers/:id", named: "customer") { _, input in
-            input.uuid("id").map { GetCustomer(id: CustomerID($0)) }
+        routes.get("/customers/:id", named: "customer") { _, path in
+            path.uuid("id").map { GetCustomer(id: CustomerID($0)) }
         } answer: { query, context in
             try await queries.customer(id: query.id, on: context.connection)
         }

@@ -159,6 +159,47 @@ struct ProjectorTests {
         }
     }
 
+    /// Rows and checkpoint commit together or not at all. Every batch is
+    /// held where it touches its checkpoint (a gate on
+    /// `projection_checkpoints`) and its session is ended there, as a crash
+    /// of the connection would: a design that committed a batch's rows
+    /// first and its checkpoint after would have them in the views with the
+    /// checkpoint still behind, and apply them again on its retry.
+    @Test func aBatchWhoseSessionEndsAtItsCheckpointLeavesNothingAndIsAppliedOnce() async throws {
+        try await TestDatabase.withMigrated { database in
+            let pool = database.makePool(maxConnections: 2)
+            let shop = ShopWriter(store: PostgresEventStore(pool: pool))
+            let connection = try await database.connect()
+            // Its batch sessions are ended: warnings, nothing worse.
+            let projector = RunningProjector(conninfo: database.conninfo, expecting: .interruptions)
+            try await waitUntil("every projection running", within: Bound.projection) {
+                try projector.check()
+                let phases = projector.phases
+                return phases.count == ProjectionRegistry.shop.names.count && phases.values.allSatisfy { $0 == "running" }
+            }
+            let gate = try await TableGate.close("projection_checkpoints", in: database.conninfo)
+            try await shop.registerCustomersWithAnOrder(10, named: "Customer")
+            let batches = try await gate.waitForWaiting(ProjectionRegistry.shop.names.count)
+            for batch in batches { try await gate.terminate(batch) }
+            let positions = try await ProjectionCheckpoints.loadAll(on: connection).map(\.position)
+            for table in ProjectionRegistry.shop.all().flatMap(\.tables) {
+                let rows = try await ProjectionProbe.count(SQL(unsafeRaw: "SELECT count(*) FROM \(quoteIdentifier(table))"),
+                                                           on: connection)
+                #expect(rows == 0, "\(table) has \(rows) rows, checkpoints at \(positions)")
+            }
+            try await gate.open()
+
+            try await projector.waitUntilCaughtUp(database.conninfo)
+            #expect(try await ProjectionProbe.count("SELECT count(*) FROM customers_view WHERE order_count = 1",
+                                                    on: connection) == 10)
+            #expect(try await ProjectionProbe.differencesFromScratch(connection) == [])
+            try await ProjectionProbe.expectAdvancesOnNewWrites(shop, on: connection, watching: [projector])
+            await projector.stop()
+            await connection.close()
+            await pool.close()
+        }
+    }
+
     @Test func poisonEventStopsOnlyItsProjectionVisiblyAndResumesAfterAFix() async throws {
         try await TestDatabase.withMigrated { database in
             let pool = database.makePool(maxConnections: 4)

@@ -1,3 +1,4 @@
+import Wire
 import EventSourcing
 import Foundation
 import LibPQ

@@ -1,3 +1,4 @@
+public import Wire
 public import ShopDomain
 
 // Test-only literal spellings, so that expected events read as literals:

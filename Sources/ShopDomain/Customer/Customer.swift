@@ -1,3 +1,4 @@
+public import Wire
 public import EventSourcing
 public import Foundation
 

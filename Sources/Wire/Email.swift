@@ -1,4 +1,4 @@
-/// An email address, kept exactly as the customer gave it; uniqueness uses
+/// An email address, kept exactly as given; uniqueness uses
 /// `normalized`, because addresses are compared case-insensitively.
 ///
 /// The check is pragmatic rather than full RFC 5322 (no quoted local parts,
@@ -25,7 +25,7 @@ public struct Email: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The form compared for uniqueness: `Ada@Example.org` and
-    /// `ada@example.org` are the same customer.
+    /// `ada@example.org` are the same address.
     public var normalized: String { value.lowercased() }
 
     public var description: String { value }

@@ -4,9 +4,9 @@ public import LibPQ
 public import Wire
 
 /// One event's change to a projection's tables, as a row of a set-based
-/// statement of its kind.
-struct Change<Kind: Hashable & CaseIterable> {
-    var kind: Kind
+/// statement of its kind (the index of its handler).
+struct Change {
+    var kind: Int
     /// The stream whose rows the change is ordered by.
     var stream: StreamName
     /// The row, unpacked in SQL by `jsonb_to_recordset`.
@@ -47,15 +47,20 @@ struct Change<Kind: Hashable & CaseIterable> {
 /// runs again one event per statement, so the error names the exact event
 /// (the caller then rolls the whole transaction back). A lost connection is
 /// thrown as the `PostgresError` it is, not as a fault of an event.
-public struct ProjectionBatch<Kind: Hashable & CaseIterable> {
-    public let projection: String
-    private var changes: [Change<Kind>] = []
+struct ProjectionBatch {
+    let projection: String
+    /// The statement of each kind, in the order they run within a round.
+    private let statements: [@Sendable (_ rows: String) -> SQL]
+    private var changes: [Change] = []
 
-    public init(projection: String) { self.projection = projection }
+    init(projection: String, statements: [@Sendable (_ rows: String) -> SQL]) {
+        self.projection = projection
+        self.statements = statements
+    }
 
     /// `decode(recorded)`, an error of which is the event's fault: thrown as
     /// a `ProjectionError` naming it.
-    public func decode<Event>(_ recorded: RecordedEvent, _ decode: (RecordedEvent) throws -> Event) throws -> Event {
+    func decode<Row>(_ recorded: RecordedEvent, _ decode: (RecordedEvent) throws -> Row) throws -> Row {
         do {
             return try decode(recorded)
         } catch {
@@ -63,27 +68,28 @@ public struct ProjectionBatch<Kind: Hashable & CaseIterable> {
         }
     }
 
-    public mutating func add(_ kind: Kind, on stream: StreamName, _ row: [String: JSONValue], for recorded: RecordedEvent) {
+    mutating func add(_ kind: Int, on stream: StreamName, _ row: [String: JSONValue], for recorded: RecordedEvent) {
         changes.append(Change(kind: kind, stream: stream, row: row, source: recorded))
     }
 
-    /// Runs the changes; `statement` builds the one statement of a kind from
-    /// its rows (a JSON array, one object per change).
-    public func run(on connection: Connection, statement: (Kind, _ rows: String) -> SQL) async throws {
+    /// Runs the changes: each kind's statement gets its rows as a JSON
+    /// array, one object per change.
+    func run(on connection: Connection) async throws {
         guard !changes.isEmpty else { return }
-        var statements: [SQL] = ["SAVEPOINT read_model_batch"]
+        let statement = { (kind: Int, rows: String) in self.statements[kind](rows) }
+        var pipeline: [SQL] = ["SAVEPOINT read_model_batch"]
         var sources: [RecordedEvent] = [changes[0].source]
         for round in rounds() {
-            for kind in Kind.allCases {
+            for kind in statements.indices {
                 let members = round.filter { $0.kind == kind }
                 guard let first = members.first else { continue }
-                statements.append(statement(kind, Self.json(members)))
+                pipeline.append(statement(kind, Self.json(members)))
                 sources.append(first.source)
             }
         }
-        statements.append("RELEASE SAVEPOINT read_model_batch")
+        pipeline.append("RELEASE SAVEPOINT read_model_batch")
         sources.append(changes[changes.count - 1].source)
-        guard let failed = try firstFailure(try await connection.pipeline(statements)) else { return }
+        guard let failed = try firstFailure(try await connection.pipeline(pipeline)) else { return }
         // No savepoint (not inside a transaction?): nothing to retry.
         guard failed.index > 0 else {
             throw ProjectionError(projection: projection, event: sources[0], underlying: failed.error)
@@ -99,8 +105,8 @@ public struct ProjectionBatch<Kind: Hashable & CaseIterable> {
     }
 
     /// Round k holds the k-th change of each stream, in log order.
-    private func rounds() -> [[Change<Kind>]] {
-        var rounds: [[Change<Kind>]] = []
+    private func rounds() -> [[Change]] {
+        var rounds: [[Change]] = []
         var seen: [StreamName: Int] = [:]
         for change in changes {
             let round = seen[change.stream, default: 0]
@@ -124,7 +130,7 @@ public struct ProjectionBatch<Kind: Hashable & CaseIterable> {
         return nil
     }
 
-    private static func json(_ changes: [Change<Kind>]) -> String {
+    private static func json(_ changes: [Change]) -> String {
         String(decoding: JSONValue.array(changes.map { .object($0.row) }).serialized(), as: UTF8.self)
     }
 }

@@ -1,10 +1,10 @@
-import Wire
 import EventSourcing
 import Foundation
 import LibPQ
 import ReadModel
 import ShopDomain
 import Testing
+import Wire
 
 @Suite("List queries: pagination, filters, ordering")
 struct ListQueryTests {

@@ -69,6 +69,15 @@ struct SchemaTests {
         }
     }
 
+    /// Each event type a projection handles is listed by one handler only
+    /// (a second would never run).
+    @Test(arguments: ProjectionRegistry.shop.names)
+    func eachEventTypeHasOneHandler(_ name: String) throws {
+        let projection = try #require(ProjectionRegistry.shop.projection(named: name) as? any DeclarativeProjection)
+        #expect(!projection.handlers.isEmpty)
+        #expect(projection.eventTypesHandledTwice == [])
+    }
+
     /// Each projection alone in a schema holding only its own tables: any
     /// statement touching another projection's table would fail there.
     @Test(arguments: ProjectionRegistry.shop.names)

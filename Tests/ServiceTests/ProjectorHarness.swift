@@ -1,4 +1,3 @@
-import Wire
 import EventSourcing
 import Foundation
 import LibPQ
@@ -11,6 +10,7 @@ import Shop
 import ShopDomain
 import TestSupport
 import Testing
+import Wire
 
 /// A projector engine running in-process against a test database.
 ///

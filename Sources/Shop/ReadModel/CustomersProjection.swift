@@ -19,7 +19,7 @@ import ShopDomain
 /// our write side (an order needs a registered customer, and the log is
 /// applied in order), but the counts stay exact if that ever changes.
 /// Statements are set-based; see `ProjectionBatch`.
-public struct CustomersProjection: ReadModelProjection {
+public struct CustomersProjection: DeclarativeProjection {
     public static let name = "customers"
     public static let tableNames = ["customers_view", "customers_count", "customers_orders"]
 
@@ -38,52 +38,25 @@ public struct CustomersProjection: ReadModelProjection {
     public var name: String { Self.name }
     public var tables: [String] { Self.tableNames }
 
-    enum Kind: CaseIterable {
-        case registered, renamed, placed, itemAdded, itemRemoved, cancelled
-    }
-
-    public func apply(_ events: [RecordedEvent], on connection: Connection) async throws {
-        var batch = ProjectionBatch<Kind>(projection: name)
-        for recorded in events {
-            let stream = recorded.stream
-            switch try batch.shopEvent(recorded) {
-            case let .customer(customer, .registered(name, email, _)):
-                batch.add(.registered, on: stream, [
-                    "customer_id": .id(customer.uuid), "name": .string(name.value), "email": .string(email.value),
-                    "version": .int(recorded.streamVersion),
-                ], for: recorded)
-            case let .customer(customer, .renamed(name, _)):
-                batch.add(.renamed, on: stream, [
-                    "customer_id": .id(customer.uuid), "name": .string(name.value), "version": .int(recorded.streamVersion),
-                ], for: recorded)
-            case let .order(order, .placed(customer, lines, _, at)):
-                batch.add(.placed, on: stream, [
-                    "order_id": .id(order.uuid), "customer_id": .id(customer.uuid), "line_totals": lineTotals(lines),
-                    "total": .money(lines.totalAmount), "at": .time(at),
-                ], for: recorded)
-            case let .order(order, .itemAdded(line, _)):
-                batch.add(.itemAdded, on: stream, [
-                    "order_id": .id(order.uuid), "sku": .string(line.sku.value), "amount": .money(line.lineTotal),
-                ], for: recorded)
-            case let .order(order, .itemRemoved(sku, _)):
-                batch.add(.itemRemoved, on: stream, ["order_id": .id(order.uuid), "sku": .string(sku.value)],
-                          for: recorded)
-            case let .order(order, .cancelled(_, _)):
-                batch.add(.cancelled, on: stream, ["order_id": .id(order.uuid)], for: recorded)
-            case .order(_, .shippingAddressChanged), .order(_, .confirmed), .order(_, .shipped):
-                continue
-            }
-        }
-        try await batch.run(on: connection) { kind, rows in
-            switch kind {
-            case .registered: registered(rows)
-            case .renamed: renamed(rows)
-            case .placed: placed(rows)
-            case .itemAdded: itemAdded(rows)
-            case .itemRemoved: itemRemoved(rows)
-            case .cancelled: cancelled(rows)
-            }
-        }
+    public var handlers: [ProjectionHandler] {
+        [
+            ProjectionHandler("customer.registered", codec: Customer.codec, row: { event, recorded in
+                guard case let .registered(name, email, _) = event else { return nil }
+                return ["customer_id": .id(recorded.stream.id), "name": .string(name.value),
+                        "email": .string(email.value), "version": .int(recorded.streamVersion)]
+            }, write: registered),
+            ProjectionHandler("customer.renamed", codec: Customer.codec, row: { event, recorded in
+                guard case let .renamed(name, _) = event else { return nil }
+                return ["customer_id": .id(recorded.stream.id), "name": .string(name.value),
+                        "version": .int(recorded.streamVersion)]
+            }, write: renamed),
+            .orderPlaced(write: placed),
+            .orderItemAdded(write: itemAdded),
+            .orderItemRemoved(write: itemRemoved),
+            ProjectionHandler("order.cancelled", codec: Order.codec, row: { _, recorded in
+                ["order_id": .id(recorded.stream.id)]
+            }, write: cancelled),
+        ]
     }
 
     private func registered(_ rows: String) -> SQL {

@@ -15,7 +15,7 @@ import Wire
 /// It keeps its own `daily_sales_orders` (order → line amounts, total,
 /// confirmed), because a confirmation or cancellation names only its order.
 /// Statements are set-based; see `ProjectionBatch`.
-public struct DailySalesProjection: ReadModelProjection {
+public struct DailySalesProjection: DeclarativeProjection {
     public static let name = "daily_sales"
     public static let tableNames = ["daily_sales_view", "daily_sales_orders"]
 
@@ -32,44 +32,18 @@ public struct DailySalesProjection: ReadModelProjection {
     public var name: String { Self.name }
     public var tables: [String] { Self.tableNames }
 
-    enum Kind: CaseIterable {
-        case placed, itemAdded, itemRemoved, confirmed, cancelled
-    }
-
-    public func apply(_ events: [RecordedEvent], on connection: Connection) async throws {
-        var batch = ProjectionBatch<Kind>(projection: name)
-        for recorded in events {
-            guard case let .order(order, event) = try batch.shopEvent(recorded) else { continue }
-            let stream = recorded.stream
-            let id = JSONValue.id(order.uuid)
-            switch event {
-            case let .placed(_, lines, _, at):
-                batch.add(.placed, on: stream, [
-                    "order_id": id, "line_totals": lineTotals(lines), "total": .money(lines.totalAmount), "at": .time(at),
-                ], for: recorded)
-            case let .itemAdded(line, _):
-                batch.add(.itemAdded, on: stream, [
-                    "order_id": id, "sku": .string(line.sku.value), "amount": .money(line.lineTotal),
-                ], for: recorded)
-            case let .itemRemoved(sku, _):
-                batch.add(.itemRemoved, on: stream, ["order_id": id, "sku": .string(sku.value)], for: recorded)
-            case let .confirmed(at):
-                batch.add(.confirmed, on: stream, ["order_id": id, "at": .time(at)], for: recorded)
-            case let .cancelled(_, at):
-                batch.add(.cancelled, on: stream, ["order_id": id, "at": .time(at)], for: recorded)
-            case .shippingAddressChanged, .shipped:
-                continue
-            }
-        }
-        try await batch.run(on: connection) { kind, rows in
-            switch kind {
-            case .placed: placed(rows)
-            case .itemAdded: itemAdded(rows)
-            case .itemRemoved: itemRemoved(rows)
-            case .confirmed: confirmed(rows)
-            case .cancelled: cancelled(rows)
-            }
-        }
+    public var handlers: [ProjectionHandler] {
+        [
+            .orderPlaced(write: placed),
+            .orderItemAdded(write: itemAdded),
+            .orderItemRemoved(write: itemRemoved),
+            ProjectionHandler("order.confirmed", codec: Order.codec, row: { event, recorded in
+                ["order_id": .id(recorded.stream.id), "at": .time(event.at)]
+            }, write: confirmed),
+            ProjectionHandler("order.cancelled", codec: Order.codec, row: { event, recorded in
+                ["order_id": .id(recorded.stream.id), "at": .time(event.at)]
+            }, write: cancelled),
+        ]
     }
 
     private func placed(_ rows: String) -> SQL {

@@ -22,7 +22,7 @@ import Wire
 /// An event for an order this projection has not seen changes nothing: a
 /// stream's first event is order.placed, and the log is applied in order.
 /// Statements are set-based; see `ProjectionBatch`.
-public struct OrdersProjection: ReadModelProjection {
+public struct OrdersProjection: DeclarativeProjection {
     public static let name = "orders"
     public static let tableNames = ["orders_view", "orders_view_lines", "orders_status_counts", "orders_customer_names"]
 
@@ -43,70 +43,63 @@ public struct OrdersProjection: ReadModelProjection {
     public var name: String { Self.name }
     public var tables: [String] { Self.tableNames }
 
-    enum Kind: CaseIterable {
-        case customerNamed, placed, itemAdded, itemRemoved, shippingAddressChanged, statusChanged
-    }
-
-    public func apply(_ events: [RecordedEvent], on connection: Connection) async throws {
-        var batch = ProjectionBatch<Kind>(projection: name)
-        for recorded in events {
-            let stream = recorded.stream
-            let version = JSONValue.int(recorded.streamVersion)
-            switch try batch.shopEvent(recorded) {
-            case let .customer(customer, .registered(name, _, _)), let .customer(customer, .renamed(name, _)):
-                batch.add(.customerNamed, on: stream, ["customer_id": .id(customer.uuid), "name": .string(name.value)],
-                          for: recorded)
-            case let .order(order, .placed(customer, placedLines, address, at)):
+    /// Names first: an order placed in the same round as its customer's
+    /// registration reads the name from `orders_customer_names`.
+    public var handlers: [ProjectionHandler] {
+        [
+            ProjectionHandler("customer.registered", "customer.renamed", codec: Customer.codec, row: { event, recorded in
+                let name: PersonName = switch event {
+                case let .registered(name, _, _), let .renamed(name, _): name
+                }
+                return ["customer_id": .id(recorded.stream.id), "name": .string(name.value)]
+            }, write: customerNamed),
+            ProjectionHandler("order.placed", codec: Order.codec, row: { event, recorded in
+                guard case let .placed(customer, placedLines, address, at) = event else { return nil }
                 let lines: [JSONValue] = placedLines.enumerated().map { position, line in
                     .object(["sku": .string(line.sku.value), "position": .int(position + 1),
                              "quantity": .int(line.quantity), "unit_price": .money(line.unitPrice)])
                 }
-                batch.add(.placed, on: stream, Self.address(address).merging([
-                    "order_id": .id(order.uuid), "customer_id": .id(customer.uuid),
+                return Self.address(address).merging([
+                    "order_id": .id(recorded.stream.id), "customer_id": .id(customer.uuid),
                     "item_count": .int(placedLines.itemCount), "total_amount": .money(placedLines.totalAmount),
-                    "lines": .array(lines), "at": .time(at), "version": version,
-                ]) { $1 }, for: recorded)
-            case let .order(order, .itemAdded(line, at)):
-                batch.add(.itemAdded, on: stream, [
-                    "order_id": .id(order.uuid), "sku": .string(line.sku.value), "quantity": .int(line.quantity),
-                    "unit_price": .money(line.unitPrice), "at": .time(at), "version": version,
-                ], for: recorded)
-            case let .order(order, .itemRemoved(sku, at)):
-                batch.add(.itemRemoved, on: stream, [
-                    "order_id": .id(order.uuid), "sku": .string(sku.value), "at": .time(at), "version": version,
-                ], for: recorded)
-            case let .order(order, .shippingAddressChanged(address, at)):
-                batch.add(.shippingAddressChanged, on: stream, Self.address(address).merging([
-                    "order_id": .id(order.uuid), "at": .time(at), "version": version,
-                ]) { $1 }, for: recorded)
-            case let .order(order, .confirmed(at)):
-                batch.add(.statusChanged, on: stream, Self.status(order, .confirmed, at, version), for: recorded)
-            case let .order(order, .shipped(_, _, at)):
-                batch.add(.statusChanged, on: stream, Self.status(order, .shipped, at, version), for: recorded)
-            case let .order(order, .cancelled(_, at)):
-                batch.add(.statusChanged, on: stream, Self.status(order, .cancelled, at, version), for: recorded)
-            }
-        }
-        try await batch.run(on: connection) { kind, rows in
-            switch kind {
-            case .customerNamed: customerNamed(rows)
-            case .placed: placed(rows)
-            case .itemAdded: itemAdded(rows)
-            case .itemRemoved: itemRemoved(rows)
-            case .shippingAddressChanged: shippingAddressChanged(rows)
-            case .statusChanged: statusChanged(rows)
-            }
-        }
+                    "lines": .array(lines), "at": .time(at), "version": .int(recorded.streamVersion),
+                ]) { $1 }
+            }, write: placed),
+            ProjectionHandler("order.item_added", codec: Order.codec, row: { event, recorded in
+                guard case let .itemAdded(line, at) = event else { return nil }
+                return ["order_id": .id(recorded.stream.id), "sku": .string(line.sku.value),
+                        "quantity": .int(line.quantity), "unit_price": .money(line.unitPrice), "at": .time(at),
+                        "version": .int(recorded.streamVersion)]
+            }, write: itemAdded),
+            ProjectionHandler("order.item_removed", codec: Order.codec, row: { event, recorded in
+                guard case let .itemRemoved(sku, at) = event else { return nil }
+                return ["order_id": .id(recorded.stream.id), "sku": .string(sku.value), "at": .time(at),
+                        "version": .int(recorded.streamVersion)]
+            }, write: itemRemoved),
+            ProjectionHandler("order.shipping_address_changed", codec: Order.codec, row: { event, recorded in
+                guard case let .shippingAddressChanged(address, at) = event else { return nil }
+                return Self.address(address).merging([
+                    "order_id": .id(recorded.stream.id), "at": .time(at), "version": .int(recorded.streamVersion),
+                ]) { $1 }
+            }, write: shippingAddressChanged),
+            ProjectionHandler("order.confirmed", "order.shipped", "order.cancelled", codec: Order.codec,
+                              row: { event, recorded in
+                let status: Order.Status
+                switch event {
+                case .confirmed: status = .confirmed
+                case .shipped: status = .shipped
+                case .cancelled: status = .cancelled
+                default: return nil
+                }
+                return ["order_id": .id(recorded.stream.id), "status": .string(status.rawValue), "at": .time(event.at),
+                        "version": .int(recorded.streamVersion)]
+            }, write: statusChanged),
+        ]
     }
 
     private static func address(_ address: ShippingAddress) -> [String: JSONValue] {
         ["ship_line1": .string(address.line1), "ship_line2": .text(address.line2), "ship_city": .string(address.city),
          "ship_postal_code": .string(address.postalCode), "ship_country": .string(address.country.value)]
-    }
-
-    private static func status(_ order: OrderID, _ status: Order.Status, _ at: Date, _ version: JSONValue)
-        -> [String: JSONValue] {
-        ["order_id": .id(order.uuid), "status": .string(status.rawValue), "at": .time(at), "version": version]
     }
 
     /// Remembers each name and writes it into the customer's orders (none, at

@@ -1,5 +1,6 @@
 import EventSourcing
 import Foundation
+import LibPQ
 import ReadModel
 import ShopDomain
 import Wire
@@ -22,9 +23,32 @@ extension Array where Element == OrderLine {
     var totalAmount: Money { reduce(.zero) { $0 + $1.lineTotal } }
 }
 
-extension ProjectionBatch {
-    /// The typed shop event, upcast to its current shape.
-    func shopEvent(_ recorded: RecordedEvent) throws -> ShopEvent {
-        try decode(recorded) { try ShopEvent.decode($0) }
+/// The order events as changes to a projection's own ledger of order
+/// amounts (`order_id` → `line_totals`, `total`): customers and daily sales
+/// both keep one, because a later event names only its order.
+extension ProjectionHandler {
+    /// `{order_id, customer_id, line_totals, total, at}`.
+    static func orderPlaced(write statement: @escaping @Sendable (_ rows: String) -> SQL) -> ProjectionHandler {
+        ProjectionHandler("order.placed", codec: Order.codec, row: { event, recorded in
+            guard case let .placed(customer, lines, _, at) = event else { return nil }
+            return ["order_id": .id(recorded.stream.id), "customer_id": .id(customer.uuid),
+                    "line_totals": lineTotals(lines), "total": .money(lines.totalAmount), "at": .time(at)]
+        }, write: statement)
+    }
+
+    /// `{order_id, sku, amount}`.
+    static func orderItemAdded(write statement: @escaping @Sendable (_ rows: String) -> SQL) -> ProjectionHandler {
+        ProjectionHandler("order.item_added", codec: Order.codec, row: { event, recorded in
+            guard case let .itemAdded(line, _) = event else { return nil }
+            return ["order_id": .id(recorded.stream.id), "sku": .string(line.sku.value), "amount": .money(line.lineTotal)]
+        }, write: statement)
+    }
+
+    /// `{order_id, sku}`: the amount comes from the ledger's `line_totals`.
+    static func orderItemRemoved(write statement: @escaping @Sendable (_ rows: String) -> SQL) -> ProjectionHandler {
+        ProjectionHandler("order.item_removed", codec: Order.codec, row: { event, recorded in
+            guard case let .itemRemoved(sku, _) = event else { return nil }
+            return ["order_id": .id(recorded.stream.id), "sku": .string(sku.value)]
+        }, write: statement)
     }
 }

@@ -42,6 +42,7 @@ let package = Package(
         // domains, pure: each context's deciders, events and values
         .target(name: "ShopDomain", dependencies: ["EventSourcing", "Wire"], swiftSettings: strictImports),
         .target(name: "CatalogDomain", dependencies: ["EventSourcing", "Wire"], swiftSettings: strictImports),
+        .target(name: "AccountsDomain", dependencies: ["EventSourcing", "Wire"], swiftSettings: strictImports),
         // adapters
         .target(name: "PostgresEventStore", dependencies: ["EventSourcing", "LibPQ"], swiftSettings: strictImports),
         .target(name: "ReadModel", dependencies: ["EventSourcing", "Wire", "LibPQ"], swiftSettings: strictImports),
@@ -101,6 +102,8 @@ let package = Package(
         .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing", "PostgresEventStore", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "CatalogDomainTests", dependencies: ["CatalogDomain", "EventSourcing", "Wire", "TestSupport"],
+                    swiftSettings: strictImports),
+        .testTarget(name: "AccountsDomainTests", dependencies: ["AccountsDomain", "EventSourcing", "Wire", "TestSupport"],
                     swiftSettings: strictImports),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "Shop", "Wire", "EventSourcing", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "Shop", "ShopDomain", "Wire", "EventSourcing", "LibPQ", "TestSupport"], swiftSettings: strictImports),

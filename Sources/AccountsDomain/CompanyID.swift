@@ -1,7 +1,8 @@
 public import Foundation
+public import Wire
 
 /// Identifies one company; the id of its event stream.
-public struct CompanyID: StreamIdentifier {
+public struct CompanyID: UUIDIdentifier {
     public let uuid: UUID
 
     public init(_ uuid: UUID) {

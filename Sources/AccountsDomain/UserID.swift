@@ -1,7 +1,8 @@
 public import Foundation
+public import Wire
 
 /// Identifies one user; the id of its event stream.
-public struct UserID: StreamIdentifier {
+public struct UserID: UUIDIdentifier {
     public let uuid: UUID
 
     public init(_ uuid: UUID) {

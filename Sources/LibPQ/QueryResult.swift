@@ -49,6 +49,8 @@ public struct Row: Sendable {
         return PQgetisnull(pointer, index, Int32(column)) == 1
     }
 
+    public func isNull(named name: String) throws -> Bool { isNull(Int(try result.columnIndex(name))) }
+
     /// The column's raw text, without copying it into a String.
     func withText<T>(_ column: Int32, _ body: (Substring?) throws -> T) rethrows -> T {
         guard let pointer = result.handle?.pointer, column >= 0, column < PQnfields(pointer),

@@ -1,3 +1,5 @@
+public import LibPQ
+
 /// One page of a list: `{"items", "page", "page_size", "total"}`, where
 /// `total` counts every matching item and a page past the end has no items.
 public struct Page<Element: Sendable>: Sendable {
@@ -28,5 +30,19 @@ extension Page: Equatable where Element: Equatable {}
 extension Page: Encodable where Element: Encodable {
     enum CodingKeys: String, CodingKey {
         case items, page, pageSize = "page_size", total
+    }
+}
+
+extension Page {
+    /// The page a page statement returned: every row carries the `total`
+    /// column (a page past the end is one row with only the total), and
+    /// the rows whose `key` column is not NULL are the items, made by `item`.
+    public init(rows: QueryResult, page: Int, pageSize: Int, key: String,
+                item: (Row) throws -> Element) throws {
+        var items: [Element] = []
+        items.reserveCapacity(rows.count)
+        for row in rows where try !row.isNull(named: key) { items.append(try item(row)) }
+        self.init(items: items, page: page, pageSize: pageSize,
+                  total: try rows.first.map { try $0.decode(Int.self, named: "total") } ?? 0)
     }
 }

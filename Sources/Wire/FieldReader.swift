@@ -165,4 +165,17 @@ public struct FieldReader: Sendable {
         }
         return value
     }
+
+    /// A string field checked by `make` (a value's validating initializer
+    /// under its text rule); the rule's violation is the field's message.
+    public mutating func checked<Value>(_ key: String, in object: BodyObject,
+                                        _ make: (String) throws(TextRule.Violation) -> Value) -> Value? {
+        guard let raw = string(key, in: object) else { return nil }
+        do {
+            return try make(raw)
+        } catch {
+            fail(object.path(of: key), error.description)
+            return nil
+        }
+    }
 }

@@ -73,10 +73,8 @@ public struct ShopQueries: Sendable {
                        on connection: Connection) async throws -> Page<OrderSummary> {
         let rows = try await connection.query(ordersStatement(customerID: customerID, status: status,
                                                               page: page, pageSize: pageSize))
-        var items: [OrderSummary] = []
-        items.reserveCapacity(rows.count)
-        for row in rows where try row.decode(UUID?.self, named: "order_id") != nil {
-            items.append(try OrderSummary(
+        return try Page(rows: rows, page: page, pageSize: pageSize, key: "order_id") { row in
+            try OrderSummary(
                 orderID: OrderID(row.decode(UUID.self, named: "order_id")),
                 customerID: CustomerID(row.decode(UUID.self, named: "customer_id")),
                 customerName: row.decode(String.self, named: "customer_name"),
@@ -84,9 +82,8 @@ public struct ShopQueries: Sendable {
                 itemCount: row.decode(Int.self, named: "item_count"),
                 totalAmount: Money(minorUnits: row.decode(Int64.self, named: "total_amount")),
                 createdAt: row.decode(Date.self, named: "created_at"),
-                updatedAt: row.decode(Date.self, named: "updated_at")))
+                updatedAt: row.decode(Date.self, named: "updated_at"))
         }
-        return Page(items: items, page: page, pageSize: pageSize, total: try rows.total())
     }
 
     // MARK: Customers
@@ -102,9 +99,7 @@ public struct ShopQueries: Sendable {
     /// Customers by name (code point order), then id.
     public func customers(page: Int, pageSize: Int, on connection: Connection) async throws -> Page<CustomerView> {
         let rows = try await connection.query(customersStatement(page: page, pageSize: pageSize))
-        // A page past the end is one row with only the total.
-        let items = try rows.filter { try $0.decode(UUID?.self, named: "customer_id") != nil }.map(CustomerView.init(row:))
-        return Page(items: items, page: page, pageSize: pageSize, total: try rows.total())
+        return try Page(rows: rows, page: page, pageSize: pageSize, key: "customer_id", item: CustomerView.init(row:))
     }
 
     // MARK: Reports
@@ -222,14 +217,5 @@ extension Row {
             throw PostgresError(kind: .decoding, message: "column \(name) holds '\(text.prefix(64))', not a \(T.self)")
         }
         return value
-    }
-}
-
-extension QueryResult {
-    /// The `total` column of a page statement (present on every row, also
-    /// the single row of a page past the end).
-    func total() throws -> Int {
-        guard let first else { return 0 }
-        return try first.decode(Int.self, named: "total")
     }
 }

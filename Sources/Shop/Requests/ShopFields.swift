@@ -4,13 +4,7 @@ import Wire
 // The shop's fields, read the way API.md's common rules say.
 extension FieldReader {
     mutating func personName(_ key: String, in object: BodyObject) -> PersonName? {
-        guard let raw = string(key, in: object) else { return nil }
-        do {
-            return try PersonName(validating: raw)
-        } catch {
-            fail(object.path(of: key), error.description)
-            return nil
-        }
+        checked(key, in: object, PersonName.init(validating:))
     }
 
     mutating func email(_ key: String, in object: BodyObject) -> Email? {

@@ -86,29 +86,34 @@ let package = Package(
         .target(name: "Shop", dependencies: [
             "ShopDomain", "EventSourcing", "Wire", "LibPQ", "ReadModel", "HTTPCommon", "CommandService", "QueryService",
         ], swiftSettings: strictImports),
+        .target(name: "Catalog", dependencies: [
+            "CatalogDomain", "EventSourcing", "Wire", "LibPQ", "ReadModel", "HTTPCommon", "CommandService", "QueryService",
+        ], swiftSettings: strictImports),
         // executables: parse arguments, build, run
         .executableTarget(name: "command-service", dependencies: [
-            "CommandService", "Shop", .product(name: "NIOCore", package: "swift-nio"),
+            "CommandService", "Shop", "Catalog", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strictImports),
         .executableTarget(name: "query-service", dependencies: [
-            "QueryService", "Shop", .product(name: "NIOCore", package: "swift-nio"),
+            "QueryService", "Shop", "Catalog", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strictImports),
-        .executableTarget(name: "projector", dependencies: ["ProjectorService", "Shop"], swiftSettings: strictImports),
-        .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI", "Shop"], swiftSettings: strictImports),
+        .executableTarget(name: "projector", dependencies: ["ProjectorService", "Shop", "Catalog"], swiftSettings: strictImports),
+        .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI", "Shop", "Catalog"], swiftSettings: strictImports),
         // tests
-        .target(name: "TestSupport", dependencies: ["LibPQ", "PostgresEventStore", "ShopDomain", "Wire"], path: "Tests/TestSupport", swiftSettings: strictImports),
+        .target(name: "TestSupport", dependencies: ["EventSourcing", "LibPQ", "PostgresEventStore", "ShopDomain", "Wire"], path: "Tests/TestSupport", swiftSettings: strictImports),
         .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing", "PostgresEventStore", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "CatalogDomainTests", dependencies: ["CatalogDomain", "EventSourcing", "Wire", "TestSupport"],
+                    swiftSettings: strictImports),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "CatalogDomain", "EventSourcing", "LibPQ", "ReadModel", "Wire", "TestSupport"],
                     swiftSettings: strictImports),
         .testTarget(name: "AccountsDomainTests", dependencies: ["AccountsDomain", "EventSourcing", "Wire", "TestSupport"],
                     swiftSettings: strictImports),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "Shop", "Wire", "EventSourcing", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "Shop", "ShopDomain", "Wire", "EventSourcing", "LibPQ", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "ServiceTests", dependencies: [
-            "HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI", "Shop", "Wire", "TestSupport",
+            "HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI", "Shop", "Catalog", "Wire", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: strictImports),
     ]

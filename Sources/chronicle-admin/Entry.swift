@@ -1,9 +1,10 @@
 import AdminCLI
+import Catalog
 import Shop
 
 @main
 struct Entry {
     static func main() async {
-        await AdminCommand.main(contexts: [Shop.self])
+        await AdminCommand.main(contexts: [Shop.self, Catalog.self])
     }
 }

@@ -1,3 +1,4 @@
+import Catalog
 import CommandService
 import NIOCore
 import NIOPosix
@@ -13,6 +14,6 @@ struct Entry {
         // connection's own thread. Installed first thing, on the main
         // thread, before any task reaches the global executor.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        await CommandServiceCommand.main(contexts: [Shop.self])
+        await CommandServiceCommand.main(contexts: [Shop.self, Catalog.self])
     }
 }

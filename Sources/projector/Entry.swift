@@ -1,9 +1,10 @@
+import Catalog
 import ProjectorService
 import Shop
 
 @main
 struct Entry {
     static func main() async {
-        await ProjectorCommand.main(contexts: [Shop.self])
+        await ProjectorCommand.main(contexts: [Shop.self, Catalog.self])
     }
 }

@@ -1,3 +1,4 @@
+import Catalog
 import NIOCore
 import NIOPosix
 import QueryService
@@ -13,6 +14,6 @@ struct Entry {
         // connection's own thread. Installed first thing, on the main
         // thread, before any task reaches the global executor.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        await QueryServiceCommand.main(contexts: [Shop.self])
+        await QueryServiceCommand.main(contexts: [Shop.self, Catalog.self])
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import ReadModel
 import Shop
 import ShopDomain
+import TestSupport
 import Wire
 
 /// A reproducible random history: commands chosen at random, decided by the
@@ -137,19 +138,6 @@ struct Simulation {
     }
 
     var expectedDailySales: [DailySales] { days.values.sorted { $0.date < $1.date } }
-}
-
-/// A small seeded generator (SplitMix64), so a failing history can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 extension UUID {

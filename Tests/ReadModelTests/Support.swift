@@ -33,40 +33,19 @@ enum Fixture {
     }
 }
 
-/// Builds the log the projections read: every appended event gets the next
-/// position and its stream's next version, encoded by the domain's codecs.
-struct EventLog {
-    private(set) var events: [RecordedEvent] = []
-    private var versions: [StreamName: Int] = [:]
+/// The shop's events in a test log, encoded by its codecs.
+typealias EventLog = TestEventLog
 
+extension TestEventLog {
     @discardableResult
     mutating func append(_ event: Customer.Event, to customer: CustomerID) -> RecordedEvent {
-        append(try! Customer.codec.encode(event), to: Customer.stream(customer), at: event.at)
+        append(event, Customer.codec, to: Customer.stream(customer), at: event.at)
     }
 
     @discardableResult
     mutating func append(_ event: Order.Event, to order: OrderID) -> RecordedEvent {
-        append(try! Order.codec.encode(event), to: Order.stream(order), at: event.at)
+        append(event, Order.codec, to: Order.stream(order), at: event.at)
     }
-
-    /// Any stored shape (an old schema version, malformed data…).
-    @discardableResult
-    mutating func append(_ encoded: EncodedEvent, to stream: StreamName, at: Date = Date(timeIntervalSince1970: 0))
-        -> RecordedEvent {
-        let version = versions[stream, default: 0] + 1
-        versions[stream] = version
-        let position = Int64(events.count + 1)
-        let recorded = RecordedEvent(
-            position: LogPosition(transactionID: UInt64(position) + 1000, globalPosition: position),
-            stream: stream, streamVersion: version, event: encoded,
-            metadata: EventMetadata(commandID: UUID(), correlationID: "test", causationID: "test"),
-            recordedAt: at)
-        events.append(recorded)
-        return recorded
-    }
-
-    /// Events appended since `mark` (an earlier `events.count`).
-    func since(_ mark: Int) -> [RecordedEvent] { Array(events[mark...]) }
 }
 
 /// Applies `events` through each projection, each in its own transaction as

@@ -24,7 +24,7 @@ struct CommandAPIHarness: Sendable {
                 "--pool-size", "12", "--pool-timeout", "30",
             ])
             let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
-            let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: [Shop.self]))
+            let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: ServedContexts.commands))
             let probe = database.makePool(maxConnections: 2)
             do {
                 try await app.test(.router) { client in

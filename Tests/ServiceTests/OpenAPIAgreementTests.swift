@@ -41,7 +41,7 @@ struct OpenAPIAgreementTests {
                 "--database-url", database.conninfo, "--migrations", TestEnvironment.migrationsDirectory.path,
             ])
             let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
-            let router = try CommandServiceCommand().buildRouter(host, contexts: [Shop.self])
+            let router = try CommandServiceCommand().buildRouter(host, contexts: ServedContexts.commands)
             #expect(Self.routedOperations(router) == (try Self.documentedOperations(service: "command")))
             let app = testApplication(router)
             try await app.test(.router) { client in

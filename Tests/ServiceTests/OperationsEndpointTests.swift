@@ -22,7 +22,7 @@ struct OperationsEndpointTests {
     @Test func liveAnswersWhileSixtyFourQueriesBlockInPostgres() async throws {
         try await TestDatabase.withMigrated { database in
             let host = try host(for: database, poolSize: 64)
-            let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: [Shop.self]))
+            let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: ServedContexts.commands))
             try await app.test(.router) { client in
                 let sleepers = Task { () -> ContinuousClock.Instant in
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -52,7 +52,7 @@ struct OperationsEndpointTests {
         try await TestDatabase.withMigrated { database in
             let host = try host(for: database, poolSize: 1, extra: ["--pool-timeout", "0.5"])
             #expect(host.pool.configuration.acquireTimeout == .milliseconds(500))
-            let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: [Shop.self]))
+            let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: ServedContexts.commands))
             try await app.test(.router) { client in
                 // The pool's one connection is lent until the answer came.
                 let (held, heldNow) = AsyncStream<Void>.makeStream()
@@ -85,7 +85,7 @@ struct OperationsEndpointTests {
     @Test func unknownRouteIsProblemJSONAndCounted() async throws {
         try await TestDatabase.withMigrated { database in
             let host = try host(for: database)
-            let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: [Shop.self]))
+            let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: ServedContexts.commands))
             try await app.test(.router) { client in
                 try await client.execute(uri: "/no/such/route", method: .get) { response in
                     #expect(response.status == .notFound)
@@ -107,7 +107,7 @@ struct OperationsEndpointTests {
             "--migrations", TestEnvironment.migrationsDirectory.path,
         ])
         let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
-        let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: [Shop.self]))
+        let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: ServedContexts.commands))
         try await app.test(.router) { client in
             try await client.execute(uri: "/health/ready", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)

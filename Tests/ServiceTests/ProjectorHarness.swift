@@ -41,7 +41,7 @@ final class RunningProjector: Sendable {
     let log = LogRecorder()
     let expecting: Expecting
 
-    init(conninfo: String, projections: [any ReadModelProjection] = ProjectionRegistry.shop.all(), batchSize: Int = 1000,
+    init(conninfo: String, projections: [any ReadModelProjection] = ProjectionRegistry.served.all(), batchSize: Int = 1000,
          stallAfter: Duration = .seconds(30), expecting: Expecting = .smoothRunning) {
         pool = ConnectionPool(conninfo: conninfo, maxConnections: 8, acquireTimeout: .seconds(10))
         let engine = ProjectorEngine(projections: projections, pool: pool, conninfo: conninfo, registry: registry,
@@ -83,7 +83,7 @@ final class RunningProjector: Sendable {
 
     /// Waits until the named projections' checkpoints are at the log's head,
     /// failing fast if the projector is in trouble meanwhile.
-    func waitUntilCaughtUp(_ conninfo: String, projections: [String] = ProjectionRegistry.shop.names,
+    func waitUntilCaughtUp(_ conninfo: String, projections: [String] = ProjectionRegistry.served.names,
                            within timeout: Duration = Bound.projection) async throws {
         try await ProjectionProbe.waitUntilCaughtUp(conninfo, projections: projections, timeout: timeout, watching: [self])
     }
@@ -114,7 +114,7 @@ enum ProjectionProbe {
 
     /// Waits until every named projection's checkpoint is at the log's head
     /// (failing at once if one of the projectors `watching` is in trouble).
-    static func waitUntilCaughtUp(_ conninfo: String, projections: [String] = ProjectionRegistry.shop.names,
+    static func waitUntilCaughtUp(_ conninfo: String, projections: [String] = ProjectionRegistry.served.names,
                                   timeout: Duration = Bound.projection,
                                   watching projectors: [RunningProjector] = []) async throws {
         let connection = try await Connection.connect(conninfo)
@@ -122,7 +122,7 @@ enum ProjectionProbe {
         try await waitUntilCaughtUp(on: connection, projections: projections, timeout: timeout, watching: projectors)
     }
 
-    static func waitUntilCaughtUp(on connection: Connection, projections: [String] = ProjectionRegistry.shop.names,
+    static func waitUntilCaughtUp(on connection: Connection, projections: [String] = ProjectionRegistry.served.names,
                                   timeout: Duration = Bound.projection,
                                   watching projectors: [RunningProjector] = []) async throws {
         var seen = ""
@@ -140,7 +140,7 @@ enum ProjectionProbe {
 
     /// Whether the named projections' checkpoints are at the log's head, and
     /// where they and the head are.
-    static func caughtUp(on connection: Connection, projections: [String] = ProjectionRegistry.shop.names) async throws
+    static func caughtUp(on connection: Connection, projections: [String] = ProjectionRegistry.served.names) async throws
         -> (Bool, String) {
         let head = try await head(on: connection) ?? .start
         let checkpoints = try await ProjectionCheckpoints.loadAll(on: connection)
@@ -177,9 +177,9 @@ enum ProjectionProbe {
     /// Projects every event from scratch, in log order, into `schema`, and
     /// returns the tables whose contents differ from the live ones.
     static func differencesFromScratch(_ connection: Connection, schema: String = "scratch") async throws -> [String] {
-        try await ProjectionRegistry.shop.createAllTables(in: schema, on: connection)
+        try await ProjectionRegistry.served.createAllTables(in: schema, on: connection)
         var position = LogPosition.start
-        let projections = ProjectionRegistry.shop.all(schema: schema)
+        let projections = ProjectionRegistry.served.all(schema: schema)
         while true {
             let events = try await EventLog.read(after: position, limit: 500, on: connection)
             guard let last = events.last else { break }
@@ -189,7 +189,7 @@ enum ProjectionProbe {
             position = last.position
         }
         var differing: [String] = []
-        for projection in ProjectionRegistry.shop.all() {
+        for projection in ProjectionRegistry.served.all() {
             for table in projection.tables {
                 let live = "public.\(quoteIdentifier(table))", scratch = "\(quoteIdentifier(schema)).\(quoteIdentifier(table))"
                 let count = try await connection.query(SQL(unsafeRaw: """

@@ -1,6 +1,7 @@
 import Foundation
 import LibPQ
 import PostgresEventStore
+import ReadModel
 import TestSupport
 import Testing
 #if canImport(Glibc)
@@ -24,7 +25,7 @@ struct ProjectorProcessTests {
     /// Who holds each projection's lease: the holder's pid, read from the
     /// lease connection's `application_name` (`projector@host:pid`).
     static func leaseHolders(on connection: Connection) async throws -> [String: Int32] {
-        try await ProjectionLease.holders(of: ["orders", "customers", "daily_sales"], on: connection)
+        try await ProjectionLease.holders(of: ProjectionRegistry.served.names, on: connection)
             .compactMapValues { name in name.split(separator: ":").last.flatMap { Int32($0) } }
     }
 
@@ -50,7 +51,8 @@ struct ProjectorProcessTests {
 
             // Each projection runs in exactly one of the two processes.
             let firstPhases = try await Self.phases(first), secondPhases = try await Self.phases(second)
-            #expect(firstPhases.count == 3 && secondPhases.count == 3)
+            let projections = ProjectionRegistry.served.names.count
+            #expect(firstPhases.count == projections && secondPhases.count == projections)
             for (name, phase) in firstPhases {
                 #expect([phase, secondPhases[name]].filter { $0 == "running" }.count == 1, "\(name): \(phase)")
             }
@@ -64,7 +66,7 @@ struct ProjectorProcessTests {
             // the locks), not through its HTTP endpoint.
             try await waitUntil("the survivor holding every lease", within: Bound.projection, every: .milliseconds(10)) {
                 let holders = try await Self.leaseHolders(on: probe)
-                return holders.count == 3 && holders.values.allSatisfy { $0 == survivor.process.pid }
+                return holders.count == ProjectionRegistry.served.names.count && holders.values.allSatisfy { $0 == survivor.process.pid }
             }
             let takeover = ContinuousClock.now - killedAt
             #expect(takeover < Bound.leaseTakeover, "takeover took \(takeover)")
@@ -91,7 +93,8 @@ struct ProjectorProcessTests {
             let first = try await RunningService.start("projector", database: database)
             let probe = try await database.connect()
             try await waitUntil("the first copy holding every lease", within: Bound.projection) {
-                try await Self.leaseHolders(on: probe).values.filter { $0 == first.process.pid }.count == 3
+                try await Self.leaseHolders(on: probe).values.filter { $0 == first.process.pid }.count
+                    == ProjectionRegistry.served.names.count
             }
             let second = try await RunningService.start("projector", database: database)
             try await waitUntil("the second copy standing by", within: Bound.startup) {

@@ -48,12 +48,12 @@ struct QueryAPIHarness: Sendable {
         let commandHost = try ServiceHost(name: "command-service", settings: try ServiceSettings.parse(common),
                                           registry: PrometheusCollectorRegistry())
         let notifier = CommitNotifier(conninfo: conninfo)
-        let commandApp = testApplication(try CommandServiceCommand().buildRouter(commandHost, contexts: [Shop.self], notifier: notifier))
+        let commandApp = testApplication(try CommandServiceCommand().buildRouter(commandHost, contexts: ServedContexts.commands, notifier: notifier))
 
         let queryCommand = try QueryServiceCommand.parse(common + (readDatabaseURL.map { ["--read-database-url", $0] } ?? []))
         let queryHost = try ServiceHost(name: "query-service", settings: queryCommand.settings,
                                         registry: PrometheusCollectorRegistry())
-        let parts = try queryCommand.build(queryHost, contexts: [Shop.self])
+        let parts = try queryCommand.build(queryHost, contexts: ServedContexts.queries)
         let queryApp = testApplication(parts.router)
         let watcher = parts.watcher, replicaPool = parts.replicaPool
 
@@ -94,7 +94,7 @@ struct QueryAPIHarness: Sendable {
             "--migrations", TestEnvironment.migrationsDirectory.path, "--log-level", "critical",
         ])
         let host = try ServiceHost(name: "query-service", settings: command.settings, registry: PrometheusCollectorRegistry())
-        let parts = try command.build(host, contexts: [Shop.self])
+        let parts = try command.build(host, contexts: ServedContexts.queries)
         let running = parts.watcher
         let watcher = LongRunning("the query side's checkpoint watcher") { try await running.run() }
         do {
@@ -138,7 +138,8 @@ struct QueryAPIHarness: Sendable {
     func run(_ method: HTTPRequest.Method, _ path: String, json: String? = nil) async throws -> CommandOutcome {
         let answer = try await Self.send(command, method, path, json: json)
         #expect((200...201).contains(answer.status), "\(method) \(path): \(answer.status) \(answer.body)")
-        let id = answer.json["order_id"] as? String ?? answer.json["customer_id"] as? String
+        // The resource's id field: "<name>_id", or "sku" for an item.
+        let id = ["order_id", "customer_id", "sku"].lazy.compactMap { answer.json[$0] as? String }.first
         return CommandOutcome(id: try #require(id), token: try #require(answer.json["consistency_token"] as? String))
     }
 
@@ -177,7 +178,7 @@ final class ProjectorSwitch: Sendable {
 
     /// Starts the projector (the shop's projections unless told otherwise),
     /// unless it runs already.
-    func start(projections: [any ReadModelProjection] = ProjectionRegistry.shop.all(),
+    func start(projections: [any ReadModelProjection] = ProjectionRegistry.served.all(),
                expecting: RunningProjector.Expecting = .smoothRunning) {
         running.withLock { running in
             if running == nil {

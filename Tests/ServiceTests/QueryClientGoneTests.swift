@@ -21,7 +21,7 @@ struct QueryClientGoneTests {
                 "--log-level", "critical",
             ])
             let host = try ServiceHost(name: "query-service", settings: command.settings, registry: PrometheusCollectorRegistry())
-            let parts = try command.build(host, contexts: [Shop.self])
+            let parts = try command.build(host, contexts: ServedContexts.queries)
             let watcher = parts.watcher
             let running = Task { try? await watcher.run() }
             // A token no projection will reach: the request would wait 30 s.

@@ -40,7 +40,7 @@ struct QueryOpenAPIAgreementTests {
                 "--database-url", database.conninfo, "--migrations", TestEnvironment.migrationsDirectory.path,
             ])
             let host = try ServiceHost(name: "query-service", settings: command.settings, registry: PrometheusCollectorRegistry())
-            let router = try command.build(host, contexts: [Shop.self]).router
+            let router = try command.build(host, contexts: ServedContexts.queries).router
             #expect(OpenAPIAgreementTests.routedOperations(router)
                     == (try OpenAPIAgreementTests.documentedOperations(service: "query")))
             try await testApplication(router).test(.router) { client in

@@ -92,7 +92,7 @@ struct InterceptedProjector {
     init(_ name: String, on database: TestDatabase, stallAfter: Duration = .seconds(30),
          expecting: RunningProjector.Expecting = .smoothRunning) {
         let interception = interception
-        let projections = ProjectionRegistry.shop.all().map { projection -> any ReadModelProjection in
+        let projections = ProjectionRegistry.served.all().map { projection -> any ReadModelProjection in
             projection.name == name ? InterceptedProjection(inner: projection, interception: interception) : projection
         }
         running = RunningProjector(conninfo: database.conninfo, projections: projections, stallAfter: stallAfter,
@@ -147,7 +147,7 @@ func rebuild(_ name: String, on database: TestDatabase, applicationName: String 
     let connection = try await Connection.connect(
         try ConnectionString.overriding(database.conninfo, with: ["application_name": applicationName]))
     defer { Task { await connection.close() } }
-    try await ProjectionRebuild(projection: name, projections: .shop, connection: connection, batchSize: 50, report: { _ in }).run()
+    try await ProjectionRebuild(projection: name, projections: .served, connection: connection, batchSize: 50, report: { _ in }).run()
 }
 
 /// What must hold after any race: every projection at the head, running,
@@ -162,7 +162,7 @@ func expectHealthyAndEqualToScratch(_ projector: InterceptedProjector, _ shop: S
     _ = try await shop.placeOrder(for: try await shop.registerCustomer("After The Race"))
     try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, watching: [projector.running])
     let probe = try await database.connect()
-    for name in ProjectionRegistry.shop.names {
+    for name in ProjectionRegistry.served.names {
         let row = try await ProjectionCheckpoints.load(name, on: probe)
         #expect(row?.state == .running, "\(name): \(String(describing: row))", sourceLocation: sourceLocation)
         #expect(row?.lastError == nil, "\(name): \(String(describing: row?.lastError))", sourceLocation: sourceLocation)
@@ -172,7 +172,7 @@ func expectHealthyAndEqualToScratch(_ projector: InterceptedProjector, _ shop: S
     if raceWasClean {
         // Refused at its claim, not failed on rows and retried event by
         // event until the re-read before recording a failure rescued it.
-        for name in ProjectionRegistry.shop.names {
+        for name in ProjectionRegistry.served.names {
             #expect(projector.running.metric("chronicle_projection_batches_retried_total", projection: name) == 0,
                     "\(name) failed a batch", sourceLocation: sourceLocation)
         }
@@ -186,7 +186,7 @@ struct RebuildRaceTests {
     /// moved new tables in and the checkpoint on, then the runner wrote. Its
     /// batch must be refused as a moved checkpoint before it writes (not fail
     /// on rows the new tables already hold and be taken for poison).
-    @Test(arguments: ProjectionRegistry.shop.names)
+    @Test(arguments: ProjectionRegistry.served.names)
     func aBatchReadBeforeTheSwapAndWrittenAfterItGoesOnFromTheSwappedCheckpoint(_ name: String) async throws {
         try await withInterceptedProjector(name) { projector, shop, database in
             try await holdTheNextBatch(at: .beforeWriting, projector, shop)
@@ -201,7 +201,7 @@ struct RebuildRaceTests {
     /// The other order: the live batch has written its rows when the swap
     /// begins. The swap waits for it (the checkpoint row's lock), then
     /// rebuilds from a log that includes it.
-    @Test(arguments: ProjectionRegistry.shop.names)
+    @Test(arguments: ProjectionRegistry.served.names)
     func aBatchInFlightWhenTheSwapBeginsCommitsFirstAndTheSwapWaitsForIt(_ name: String) async throws {
         try await withInterceptedProjector(name) { projector, shop, database in
             try await holdTheNextBatch(at: .afterWriting, projector, shop)

@@ -153,6 +153,23 @@ let rejectedCases: [RejectedCase] = [
     .init("Idempotency-Key with a space", .post, "/orders/{pending}/confirm", nil, 400, headers: ["Idempotency-Key": "a b"]),
     .init("unknown route", .post, "/invoices", "{}", 404),
     .init("wrong method", .get, "/customers", nil, 404),
+    // POST /items (catalog)
+    .init("item without body", .post, "/items", nil, 400),
+    .init("item body not JSON", .post, "/items", "{sku", 400),
+    .init("item without fields", .post, "/items", "{}", 422, fields: ["sku", "description"]),
+    .init("item sku with a space", .post, "/items", #"{"sku": "bad sku", "description": "Mug"}"#, 422, fields: ["sku"]),
+    .init("item sku of 65 characters", .post, "/items", #"{"sku": "\#(String(repeating: "s", count: 65))", "description": "Mug"}"#, 422, fields: ["sku"]),
+    .init("item sku not a string", .post, "/items", #"{"sku": 7, "description": 8}"#, 422, fields: ["sku", "description"]),
+    .init("item description blank", .post, "/items", #"{"sku": "NEW-1", "description": "   "}"#, 422, fields: ["description"]),
+    .init("item description of 2001 characters", .post, "/items", #"{"sku": "NEW-2", "description": "\#(String(repeating: "d", count: 2001))"}"#, 422, fields: ["description"]),
+    .init("item description with a control character", .post, "/items", #"{"sku": "NEW-3", "description": "a\u0007b"}"#, 422, fields: ["description"]),
+    .init("item sku taken", .post, "/items", #"{"sku": "{item}", "description": "Again"}"#, 409),
+    .init("item create with If-Match", .post, "/items", #"{"sku": "NEW-4", "description": "Mug"}"#, 412, headers: ["If-Match": "\"1\""]),
+    // PUT /items/{sku}/description
+    .init("describe an unknown sku", .put, "/items/NO-SUCH-SKU/description", #"{"description": "Mug"}"#, 404),
+    .init("describe an impossible sku", .put, "/items/bad%21sku/description", #"{"description": "Mug"}"#, 404),
+    .init("describe without description", .put, "/items/{item}/description", "{}", 422, fields: ["description"]),
+    .init("describe with If-Match stale", .put, "/items/{item}/description", #"{"description": "Mug"}"#, 412, headers: ["If-Match": "\"9\""]),
 ]
 
 @Suite("Command service: rejected commands")
@@ -197,9 +214,11 @@ struct RejectedCommandTests {
                 .replacingOccurrences(of: "{pending}", with: fixture.pending)
                 .replacingOccurrences(of: "{confirmed}", with: fixture.confirmed)
                 .replacingOccurrences(of: "{shipped}", with: fixture.shipped)
+                .replacingOccurrences(of: "{item}", with: RejectionFixture.itemSku)
             var body = rejected.body
-            if let bytes = body, let text = String(bytes: bytes, encoding: .utf8), text.contains("{customer}") {
-                body = Array(text.replacingOccurrences(of: "{customer}", with: fixture.customer).utf8)
+            if let bytes = body, let text = String(bytes: bytes, encoding: .utf8), text.contains("{customer}") || text.contains("{item}") {
+                body = Array(text.replacingOccurrences(of: "{customer}", with: fixture.customer)
+                    .replacingOccurrences(of: "{item}", with: RejectionFixture.itemSku).utf8)
             }
             let answer = try await api.send(rejected.method, path, body: body, headers: headers)
             #expect(answer.status == rejected.status, "\(rejected.name): \(answer.body.prefix(300))")
@@ -219,6 +238,8 @@ struct RejectedCommandTests {
 /// every rejected case (they all must leave it unchanged).
 actor RejectionFixture {
     static let shared = RejectionFixture()
+    /// The sku of the fixture's item.
+    static let itemSku = "TAKEN-SKU"
 
     struct Fixture: Sendable {
         var app: Application<RouterResponder<AppRequestContext>>
@@ -241,7 +262,7 @@ actor RejectionFixture {
             "--pool-size", "8", "--pool-timeout", "30",
         ])
         let host = try ServiceHost(name: "command-service", settings: settings, registry: PrometheusCollectorRegistry())
-        let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: [Shop.self]))
+        let app = testApplication(try CommandServiceCommand().buildRouter(host, contexts: ServedContexts.commands))
         let probe = database.makePool(maxConnections: 4)
         return try await app.test(.router) { client in
             let api = CommandAPIHarness(client: client, database: database, probe: probe)
@@ -252,6 +273,7 @@ actor RejectionFixture {
             let shipped = try await api.placeOrder(customer: customer)
             #expect(try await api.send(.post, "/orders/\(shipped)/confirm").status == 200)
             #expect(try await api.send(.post, "/orders/\(shipped)/ship").status == 200)
+            #expect(try await api.send(.post, "/items", json: #"{"sku": "\#(Self.itemSku)", "description": "Taken"}"#).status == 201)
             return Fixture(app: app, database: database, probe: probe, customer: customer, pending: pending,
                            confirmed: confirmed, shipped: shipped)
         }

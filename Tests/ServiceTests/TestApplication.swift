@@ -1,6 +1,23 @@
+import Catalog
+import CommandService
 import HTTPCommon
 import Hummingbird
 import Logging
+import QueryService
+import ReadModel
+import Shop
+
+/// The contexts the executables serve (the lists in their `Entry.swift`),
+/// for the routers and projectors the tests build in-process.
+enum ServedContexts {
+    static let commands: [any CommandModule.Type] = [Shop.self, Catalog.self]
+    static let queries: [any QueryModule.Type] = [Shop.self, Catalog.self]
+}
+
+extension ProjectionRegistry {
+    /// The projections of every served context.
+    static let served = ProjectionRegistry(ServedContexts.queries)
+}
 
 /// The request log of in-process servers stays at warning: a few thousand
 /// info lines per run would bury a failing expectation in the CI output,

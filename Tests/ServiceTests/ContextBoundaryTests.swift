@@ -57,11 +57,36 @@ struct ContextBoundaryTests {
 
     /// A context's domain is pure: it imports the core, the wire values and
     /// Foundation, nothing that does I/O or speaks HTTP.
-    @Test(arguments: ["ShopDomain", "CatalogDomain"])
+    @Test(arguments: ["ShopDomain", "CatalogDomain", "AccountsDomain"])
     func domainImportsNothingThatDoesIO(_ module: String) throws {
         let allowed: Set<String> = ["EventSourcing", "Wire", "Foundation"]
+        let imports = try Self.imports(of: module)
+        #expect(imports.isSubset(of: allowed), "\(module) imports \(imports.subtracting(allowed).sorted())")
+    }
+
+    /// The contexts the executables serve, each with its domain.
+    static let contexts = [("Shop", "ShopDomain"), ("Catalog", "CatalogDomain")]
+
+    /// Contexts stand side by side: one never imports another's targets.
+    @Test(arguments: contexts.map(\.0))
+    func aContextImportsNoOtherContext(_ module: String) throws {
+        let others = Set(Self.contexts.filter { $0.0 != module }.flatMap { [$0.0, $0.1] })
+        let imports = try Self.imports(of: module)
+        #expect(imports.isDisjoint(with: others), "\(module) imports \(imports.intersection(others).sorted())")
+    }
+
+    /// Every executable lists exactly the contexts the tests serve.
+    @Test(arguments: ["command-service", "query-service", "projector", "chronicle-admin"])
+    func anExecutableServesEveryContext(_ executable: String) throws {
+        let entry = try String(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("Sources/\(executable)/Entry.swift"),
+                               encoding: .utf8)
+        let listed = "main(contexts: [" + Self.contexts.map { "\($0.0).self" }.joined(separator: ", ") + "])"
+        #expect(entry.contains(listed), "\(executable) does not call \(listed)")
+    }
+
+    static func imports(of module: String) throws -> Set<String> {
         var imports: Set<String> = []
-        for file in try Self.swiftFiles(in: module) {
+        for file in try swiftFiles(in: module) {
             for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
                 let words = line.split(separator: " ")
                 if let index = words.firstIndex(of: "import"), index + 1 < words.count,
@@ -70,6 +95,6 @@ struct ContextBoundaryTests {
                 }
             }
         }
-        #expect(imports.isSubset(of: allowed), "\(module) imports \(imports.subtracting(allowed).sorted())")
+        return imports
     }
 }

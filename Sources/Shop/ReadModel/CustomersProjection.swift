@@ -24,8 +24,9 @@ public struct CustomersProjection: DeclarativeProjection {
     public static let tableNames = ["customers_view", "customers_count", "customers_orders"]
 
     public let schema: String
-    private let view: String
-    private let count: String
+    /// Schema-qualified table names, for the statements here and the shop's queries.
+    let view: String
+    let count: String
     private let orders: String
 
     public init(schema: String = "public") {

@@ -20,7 +20,8 @@ public struct DailySalesProjection: DeclarativeProjection {
     public static let tableNames = ["daily_sales_view", "daily_sales_orders"]
 
     public let schema: String
-    private let view: String
+    /// Schema-qualified table names, for the statements here and the shop's queries.
+    let view: String
     private let orders: String
 
     public init(schema: String = "public") {

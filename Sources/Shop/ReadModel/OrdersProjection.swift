@@ -27,9 +27,10 @@ public struct OrdersProjection: DeclarativeProjection {
     public static let tableNames = ["orders_view", "orders_view_lines", "orders_status_counts", "orders_customer_names"]
 
     public let schema: String
-    private let view: String
-    private let lines: String
-    private let counts: String
+    /// Schema-qualified table names, for the statements here and the shop's queries.
+    let view: String
+    let lines: String
+    let counts: String
     private let names: String
 
     public init(schema: String = "public") {

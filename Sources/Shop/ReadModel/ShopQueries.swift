@@ -17,22 +17,24 @@ public import ShopDomain
 /// one customer counts that customer's rows through the customer index.
 public struct ShopQueries: Sendable {
     public let schema: String
-    private let ordersView: String
-    private let orderLines: String
-    private let orderCounts: String
-    private let customersView: String
-    private let customerCount: String
-    private let dailySalesView: String
+    /// The tables are the projections' own: their names are written there only.
+    private let orders: OrdersProjection
+    private let customers: CustomersProjection
+    private let dailySales: DailySalesProjection
 
     public init(schema: String = "public") {
         self.schema = schema
-        ordersView = ReadModelSchema.qualified("orders_view", in: schema)
-        orderLines = ReadModelSchema.qualified("orders_view_lines", in: schema)
-        orderCounts = ReadModelSchema.qualified("orders_status_counts", in: schema)
-        customersView = ReadModelSchema.qualified("customers_view", in: schema)
-        customerCount = ReadModelSchema.qualified("customers_count", in: schema)
-        dailySalesView = ReadModelSchema.qualified("daily_sales_view", in: schema)
+        orders = OrdersProjection(schema: schema)
+        customers = CustomersProjection(schema: schema)
+        dailySales = DailySalesProjection(schema: schema)
     }
+
+    private var ordersView: String { orders.view }
+    private var orderLines: String { orders.lines }
+    private var orderCounts: String { orders.counts }
+    private var customersView: String { customers.view }
+    private var customerCount: String { customers.count }
+    private var dailySalesView: String { dailySales.view }
 
     // MARK: Orders
 

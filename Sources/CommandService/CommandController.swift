@@ -61,7 +61,9 @@ public struct CommandController: Sendable {
         if let key {
             let canonical = Array("\(request.method.rawValue) \(request.uri.path)\n".utf8) + body
             do {
-                stored = try await idempotency.run(key: key, request: canonical, command: respond)
+                stored = try StoredResponse.decoded(try await idempotency.run(key: key, request: canonical) { store in
+                    try await respond(store).encoded()
+                })
             } catch IdempotencyError.keyReused {
                 throw ProblemDetails.validation(
                     [.init(field: "Idempotency-Key", message: "was already used with a different request")],
@@ -87,14 +89,33 @@ public struct CommandController: Sendable {
     }
 }
 
-extension StoredResponse {
+/// A response as it is kept for an `Idempotency-Key`: status, the headers
+/// that matter to a client, and the body bytes; the idempotency store keeps
+/// its encoding (JSON, the body in base64) as one opaque value.
+struct StoredResponse: Sendable, Equatable, Codable {
+    var status: Int
+    var headers: [String: String]
+    var body: Data
+
+    init(status: Int, headers: [String: String] = [:], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = Data(body)
+    }
+
+    func encoded() throws -> [UInt8] { Array(try WireJSON.encoder.encode(self)) }
+
+    static func decoded(_ bytes: [UInt8]) throws -> StoredResponse {
+        try WireJSON.decoder.decode(StoredResponse.self, from: Data(bytes))
+    }
+
     var response: Response {
         var fields = HTTPFields()
         for (name, value) in headers {
             if let name = HTTPField.Name(name) { fields[name] = value }
         }
         return Response(status: HTTPResponse.Status(code: status), headers: fields,
-                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
+                        body: .init(byteBuffer: ByteBuffer(bytes: Array(body))))
     }
 }
 

@@ -2,20 +2,6 @@ public import EventSourcing
 import Foundation
 public import LibPQ
 
-/// A response as it is kept for an `Idempotency-Key`: status, the headers
-/// that matter to a client, and the body bytes.
-public struct StoredResponse: Sendable, Equatable {
-    public var status: Int
-    public var headers: [String: String]
-    public var body: [UInt8]
-
-    public init(status: Int, headers: [String: String] = [:], body: [UInt8]) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-}
-
 public enum IdempotencyError: Error, Equatable, Sendable {
     /// The key was first used with a different request.
     case keyReused
@@ -42,48 +28,42 @@ public struct IdempotencyStore: Sendable {
     }
 
     /// Runs `command` with an event store bound to the key's transaction,
-    /// unless the key already holds a response for the same request.
+    /// unless the key already holds an answer for the same request.
     /// `request` is the canonical bytes of the request (method, path, body);
-    /// only its SHA-256 is stored.
+    /// only its SHA-256 is stored. The answer is the caller's encoding of
+    /// what it replied, kept whole: this store knows nothing of its shape.
     public func run(key: String, request: [UInt8],
-                    command: (any EventStore) async throws -> StoredResponse) async throws -> StoredResponse {
+                    command: (any EventStore) async throws -> [UInt8]) async throws -> [UInt8] {
         try await pool.withConnection { connection in
             while true {
-                let claimed = try await connection.withTransaction { tx -> StoredResponse? in
+                let claimed = try await connection.withTransaction { tx -> [UInt8]? in
                     let inserted = try await tx.query("""
                         INSERT INTO idempotency_keys (key, request_hash) VALUES (\(key), sha256(\(request)::bytea))
                         ON CONFLICT (key) DO NOTHING RETURNING 1
                         """)
                     guard !inserted.isEmpty else { return nil }
-                    let response = try await command(TransactionalEventStore(connection: tx))
-                    try await tx.query("""
-                        UPDATE idempotency_keys SET status = \(response.status),
-                            headers = \(try JSONText(encoding: response.headers))::jsonb, body = \(response.body)
-                        WHERE key = \(key)
-                        """)
-                    return response
+                    let answer = try await command(TransactionalEventStore(connection: tx))
+                    try await tx.query("UPDATE idempotency_keys SET answer = \(answer) WHERE key = \(key)")
+                    return answer
                 }
                 if let claimed {
                     onCommit()
                     return claimed
                 }
-                if let stored = try await storedResponse(key: key, request: request, on: connection) { return stored }
+                if let stored = try await storedAnswer(key: key, request: request, on: connection) { return stored }
                 // The key's row vanished between our insert and our read
                 // (purged): try again from the start.
             }
         }
     }
 
-    private func storedResponse(key: String, request: [UInt8], on connection: Connection) async throws -> StoredResponse? {
+    private func storedAnswer(key: String, request: [UInt8], on connection: Connection) async throws -> [UInt8]? {
         let rows = try await connection.query("""
-            SELECT request_hash = sha256(\(request)::bytea), status, headers, body
-            FROM idempotency_keys WHERE key = \(key)
+            SELECT request_hash = sha256(\(request)::bytea), answer FROM idempotency_keys WHERE key = \(key)
             """)
         guard let row = rows.first else { return nil }
         guard try row.decode(Bool.self, at: 0) else { throw IdempotencyError.keyReused }
-        return StoredResponse(status: try row.decode(Int.self, at: 1),
-                              headers: try row.decode(JSONText.self, at: 2).decode([String: String].self),
-                              body: try row.decode([UInt8].self, at: 3))
+        return try row.decode([UInt8].self, at: 1)
     }
 
     /// Deletes keys older than the retention period; returns how many.

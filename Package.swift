@@ -89,17 +89,20 @@ let package = Package(
         .target(name: "Catalog", dependencies: [
             "CatalogDomain", "EventSourcing", "Wire", "LibPQ", "ReadModel", "HTTPCommon", "CommandService", "QueryService",
         ], swiftSettings: strictImports),
+        .target(name: "Accounts", dependencies: [
+            "AccountsDomain", "EventSourcing", "Wire", "LibPQ", "ReadModel", "HTTPCommon", "CommandService", "QueryService",
+        ], swiftSettings: strictImports),
         // executables: parse arguments, build, run
         .executableTarget(name: "command-service", dependencies: [
-            "CommandService", "Shop", "Catalog", .product(name: "NIOCore", package: "swift-nio"),
+            "CommandService", "Shop", "Catalog", "Accounts", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strictImports),
         .executableTarget(name: "query-service", dependencies: [
-            "QueryService", "Shop", "Catalog", .product(name: "NIOCore", package: "swift-nio"),
+            "QueryService", "Shop", "Catalog", "Accounts", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strictImports),
-        .executableTarget(name: "projector", dependencies: ["ProjectorService", "Shop", "Catalog"], swiftSettings: strictImports),
-        .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI", "Shop", "Catalog"], swiftSettings: strictImports),
+        .executableTarget(name: "projector", dependencies: ["ProjectorService", "Shop", "Catalog", "Accounts"], swiftSettings: strictImports),
+        .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI", "Shop", "Catalog", "Accounts"], swiftSettings: strictImports),
         // tests
         .target(name: "TestSupport", dependencies: ["EventSourcing", "LibPQ", "PostgresEventStore", "ShopDomain", "Wire"], path: "Tests/TestSupport", swiftSettings: strictImports),
         .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"], swiftSettings: strictImports),
@@ -112,8 +115,18 @@ let package = Package(
                     swiftSettings: strictImports),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "Shop", "Wire", "EventSourcing", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "Shop", "ShopDomain", "Wire", "EventSourcing", "LibPQ", "TestSupport"], swiftSettings: strictImports),
+        .testTarget(name: "AccountsTests", dependencies: [
+            "ReadModel", "Accounts", "AccountsDomain", "Wire", "EventSourcing", "LibPQ", "TestSupport",
+            // The routes, driven in-process through the real services' routers.
+            "HTTPCommon", "CommandService", "QueryService", "PostgresEventStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], swiftSettings: strictImports),
         .testTarget(name: "ServiceTests", dependencies: [
-            "HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI", "Shop", "Catalog", "Wire", "TestSupport",
+            "HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI", "Shop", "Catalog", "Accounts", "Wire", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: strictImports),
     ]

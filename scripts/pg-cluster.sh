@@ -77,9 +77,12 @@ start)
         } | as_owner tee -a "$data/postgresql.conf" >/dev/null
     fi
     if ! running; then
-        # Parallel tests each open a few connections to databases of their own.
+        # Parallel tests each open a few connections to databases of their own:
+        # a test running the three services in-process holds 30-40 (three
+        # pools, a lease per projection, watchers, probes), and the suite
+        # runs many at once, more with each context's projections.
         connections=${PG_MAX_CONNECTIONS:-300}
-        [ "$mode" = fast ] && connections=${PG_MAX_CONNECTIONS:-1000}
+        [ "$mode" = fast ] && connections=${PG_MAX_CONNECTIONS:-2500}
         # Reuse the last port when it is free, so a restart keeps the URL;
         # retry elsewhere if another cluster took the port meanwhile.
         port=$(cat "$data/chronicle.port" 2>/dev/null || true)

@@ -1,3 +1,4 @@
+import Accounts
 import Catalog
 import ProjectorService
 import Shop
@@ -5,6 +6,6 @@ import Shop
 @main
 struct Entry {
     static func main() async {
-        await ProjectorCommand.main(contexts: [Shop.self, Catalog.self])
+        await ProjectorCommand.main(contexts: [Shop.self, Catalog.self, Accounts.self])
     }
 }

@@ -1,3 +1,4 @@
+import Accounts
 import Catalog
 import NIOCore
 import NIOPosix
@@ -14,6 +15,6 @@ struct Entry {
         // connection's own thread. Installed first thing, on the main
         // thread, before any task reaches the global executor.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        await QueryServiceCommand.main(contexts: [Shop.self, Catalog.self])
+        await QueryServiceCommand.main(contexts: [Shop.self, Catalog.self, Accounts.self])
     }
 }

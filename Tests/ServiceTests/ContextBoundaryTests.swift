@@ -65,7 +65,7 @@ struct ContextBoundaryTests {
     }
 
     /// The contexts the executables serve, each with its domain.
-    static let contexts = [("Shop", "ShopDomain"), ("Catalog", "CatalogDomain")]
+    static let contexts = [("Shop", "ShopDomain"), ("Catalog", "CatalogDomain"), ("Accounts", "AccountsDomain")]
 
     /// Contexts stand side by side: one never imports another's targets.
     @Test(arguments: contexts.map(\.0))

@@ -41,7 +41,13 @@ final class RunningProjector: Sendable {
     let log = LogRecorder()
     let expecting: Expecting
 
-    init(conninfo: String, projections: [any ReadModelProjection] = ProjectionRegistry.served.all(), batchSize: Int = 1000,
+    /// The names of the projections it runs.
+    let names: [String]
+
+    /// - Parameter projections: the shop's unless told otherwise: the
+    ///   engine's tests are about its projections, and each one more would
+    ///   be a runner committing a checkpoint per batch for nothing.
+    init(conninfo: String, projections: [any ReadModelProjection] = ProjectionRegistry.shop.all(), batchSize: Int = 1000,
          stallAfter: Duration = .seconds(30), expecting: Expecting = .smoothRunning) {
         pool = ConnectionPool(conninfo: conninfo, maxConnections: 8, acquireTimeout: .seconds(10))
         let engine = ProjectorEngine(projections: projections, pool: pool, conninfo: conninfo, registry: registry,
@@ -49,6 +55,7 @@ final class RunningProjector: Sendable {
                                      stallAfter: stallAfter)
         self.engine = engine
         self.expecting = expecting
+        names = projections.map(\.name)
         part = LongRunning("the projector engine") { try await engine.run() }
     }
 
@@ -83,9 +90,10 @@ final class RunningProjector: Sendable {
 
     /// Waits until the named projections' checkpoints are at the log's head,
     /// failing fast if the projector is in trouble meanwhile.
-    func waitUntilCaughtUp(_ conninfo: String, projections: [String] = ProjectionRegistry.served.names,
+    func waitUntilCaughtUp(_ conninfo: String, projections: [String]? = nil,
                            within timeout: Duration = Bound.projection) async throws {
-        try await ProjectionProbe.waitUntilCaughtUp(conninfo, projections: projections, timeout: timeout, watching: [self])
+        try await ProjectionProbe.waitUntilCaughtUp(conninfo, projections: projections ?? names, timeout: timeout,
+                                                    watching: [self])
     }
 
     func stop(sourceLocation: SourceLocation = #_sourceLocation) async {
@@ -114,7 +122,7 @@ enum ProjectionProbe {
 
     /// Waits until every named projection's checkpoint is at the log's head
     /// (failing at once if one of the projectors `watching` is in trouble).
-    static func waitUntilCaughtUp(_ conninfo: String, projections: [String] = ProjectionRegistry.served.names,
+    static func waitUntilCaughtUp(_ conninfo: String, projections: [String]? = nil,
                                   timeout: Duration = Bound.projection,
                                   watching projectors: [RunningProjector] = []) async throws {
         let connection = try await Connection.connect(conninfo)
@@ -122,9 +130,12 @@ enum ProjectionProbe {
         try await waitUntilCaughtUp(on: connection, projections: projections, timeout: timeout, watching: projectors)
     }
 
-    static func waitUntilCaughtUp(on connection: Connection, projections: [String] = ProjectionRegistry.served.names,
+    /// `projections` by default: those the watched projectors run, or (none
+    /// watched: a projector process runs them all) every served one.
+    static func waitUntilCaughtUp(on connection: Connection, projections: [String]? = nil,
                                   timeout: Duration = Bound.projection,
                                   watching projectors: [RunningProjector] = []) async throws {
+        let projections = projections ?? (projectors.isEmpty ? ProjectionRegistry.served.names : projectors.flatMap(\.names))
         var seen = ""
         do {
             try await waitUntil("projections \(projections) caught up with the log", within: timeout) {

@@ -139,7 +139,7 @@ struct QueryAPIHarness: Sendable {
         let answer = try await Self.send(command, method, path, json: json)
         #expect((200...201).contains(answer.status), "\(method) \(path): \(answer.status) \(answer.body)")
         // The resource's id field: "<name>_id", or "sku" for an item.
-        let id = ["order_id", "customer_id", "sku"].lazy.compactMap { answer.json[$0] as? String }.first
+        let id = ["order_id", "customer_id", "sku", "company_id", "user_id"].lazy.compactMap { answer.json[$0] as? String }.first
         return CommandOutcome(id: try #require(id), token: try #require(answer.json["consistency_token"] as? String))
     }
 
@@ -176,7 +176,7 @@ final class ProjectorSwitch: Sendable {
         self.background = background
     }
 
-    /// Starts the projector (the shop's projections unless told otherwise),
+    /// Starts the projector (every served context's projections unless told otherwise),
     /// unless it runs already.
     func start(projections: [any ReadModelProjection] = ProjectionRegistry.served.all(),
                expecting: RunningProjector.Expecting = .smoothRunning) {

@@ -92,7 +92,7 @@ struct InterceptedProjector {
     init(_ name: String, on database: TestDatabase, stallAfter: Duration = .seconds(30),
          expecting: RunningProjector.Expecting = .smoothRunning) {
         let interception = interception
-        let projections = ProjectionRegistry.served.all().map { projection -> any ReadModelProjection in
+        let projections = ProjectionRegistry.shop.all().map { projection -> any ReadModelProjection in
             projection.name == name ? InterceptedProjection(inner: projection, interception: interception) : projection
         }
         running = RunningProjector(conninfo: database.conninfo, projections: projections, stallAfter: stallAfter,
@@ -135,7 +135,7 @@ func writeShopActivity(_ shop: ShopWriter, customers: Int = 3) async throws {
 /// batch (more activity) at `point`.
 func holdTheNextBatch(at point: HoldPoint, _ projector: InterceptedProjector, _ shop: ShopWriter) async throws {
     try await writeShopActivity(shop)
-    try await ProjectionProbe.waitUntilCaughtUp(projector.database.conninfo)
+    try await ProjectionProbe.waitUntilCaughtUp(projector.database.conninfo, projections: ProjectionRegistry.shop.names)
     projector.interception.hold(at: point)
     try await writeShopActivity(shop)
     try await projector.interception.waitUntilHeld()
@@ -147,7 +147,7 @@ func rebuild(_ name: String, on database: TestDatabase, applicationName: String 
     let connection = try await Connection.connect(
         try ConnectionString.overriding(database.conninfo, with: ["application_name": applicationName]))
     defer { Task { await connection.close() } }
-    try await ProjectionRebuild(projection: name, projections: .served, connection: connection, batchSize: 50, report: { _ in }).run()
+    try await ProjectionRebuild(projection: name, projections: .shop, connection: connection, batchSize: 50, report: { _ in }).run()
 }
 
 /// What must hold after any race: every projection at the head, running,
@@ -162,7 +162,7 @@ func expectHealthyAndEqualToScratch(_ projector: InterceptedProjector, _ shop: S
     _ = try await shop.placeOrder(for: try await shop.registerCustomer("After The Race"))
     try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, watching: [projector.running])
     let probe = try await database.connect()
-    for name in ProjectionRegistry.served.names {
+    for name in ProjectionRegistry.shop.names {
         let row = try await ProjectionCheckpoints.load(name, on: probe)
         #expect(row?.state == .running, "\(name): \(String(describing: row))", sourceLocation: sourceLocation)
         #expect(row?.lastError == nil, "\(name): \(String(describing: row?.lastError))", sourceLocation: sourceLocation)
@@ -172,7 +172,7 @@ func expectHealthyAndEqualToScratch(_ projector: InterceptedProjector, _ shop: S
     if raceWasClean {
         // Refused at its claim, not failed on rows and retried event by
         // event until the re-read before recording a failure rescued it.
-        for name in ProjectionRegistry.served.names {
+        for name in ProjectionRegistry.shop.names {
             #expect(projector.running.metric("chronicle_projection_batches_retried_total", projection: name) == 0,
                     "\(name) failed a batch", sourceLocation: sourceLocation)
         }
@@ -186,7 +186,7 @@ struct RebuildRaceTests {
     /// moved new tables in and the checkpoint on, then the runner wrote. Its
     /// batch must be refused as a moved checkpoint before it writes (not fail
     /// on rows the new tables already hold and be taken for poison).
-    @Test(arguments: ProjectionRegistry.served.names)
+    @Test(arguments: ProjectionRegistry.shop.names)
     func aBatchReadBeforeTheSwapAndWrittenAfterItGoesOnFromTheSwappedCheckpoint(_ name: String) async throws {
         try await withInterceptedProjector(name) { projector, shop, database in
             try await holdTheNextBatch(at: .beforeWriting, projector, shop)
@@ -201,7 +201,7 @@ struct RebuildRaceTests {
     /// The other order: the live batch has written its rows when the swap
     /// begins. The swap waits for it (the checkpoint row's lock), then
     /// rebuilds from a log that includes it.
-    @Test(arguments: ProjectionRegistry.served.names)
+    @Test(arguments: ProjectionRegistry.shop.names)
     func aBatchInFlightWhenTheSwapBeginsCommitsFirstAndTheSwapWaitsForIt(_ name: String) async throws {
         try await withInterceptedProjector(name) { projector, shop, database in
             try await holdTheNextBatch(at: .afterWriting, projector, shop)
@@ -221,7 +221,7 @@ struct RebuildRaceTests {
     @Test func anEventFailingWhileASwapMovesTheCheckpointResumesInsteadOfParking() async throws {
         try await withInterceptedProjector("customers", expecting: .interruptions) { projector, shop, database in
             let customer = try await shop.registerCustomer("Soon Failing")
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, projections: ProjectionRegistry.shop.names)
 
             projector.interception.hold(at: .beforeWriting)
             projector.interception.fail(Customer.stream(customer))
@@ -244,7 +244,7 @@ struct RebuildRaceTests {
     @Test func aProjectionStoppedAtAPoisonEventResumesAfterARebuild() async throws {
         try await withInterceptedProjector("customers", expecting: .failingEvents) { projector, shop, database in
             let customer = try await shop.registerCustomer("Poisoned")
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, projections: ProjectionRegistry.shop.names)
             projector.interception.fail(Customer.stream(customer))
             try await shop.rename(customer, to: "Poisoned Rename")
 
@@ -269,7 +269,7 @@ struct RebuildRaceTests {
     @Test func aProjectionThatMakesNoProgressIsReportedStalledUntilItMovesAgain() async throws {
         try await withInterceptedProjector("customers", stallAfter: .seconds(1), expecting: .interruptions) { projector, shop, database in
             try await shop.registerCustomer("Before The Stall")
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, projections: ProjectionRegistry.shop.names)
             #expect(projector.running.engine.readiness().ready)
 
             projector.interception.hold(at: .beforeWriting)
@@ -286,7 +286,7 @@ struct RebuildRaceTests {
             #expect((projector.running.metric("chronicle_projection_stalled_seconds", projection: "customers") ?? 0) >= 1)
 
             projector.interception.release()
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, projections: ProjectionRegistry.shop.names)
             try await waitUntil("the stall to clear", within: Bound.projection) {
                 engine.readiness().checks["projection customers"] == "running"
             }
@@ -301,7 +301,7 @@ struct RebuildRaceTests {
             // Enough history that each rebuild takes many batches while the
             // writers go on.
             try await RebuildTests.preload(database.conninfo, units: 300)
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo)
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, projections: ProjectionRegistry.shop.names)
             let stop = StopSignal()
             let writers = (0..<8).map { _ in
                 Task {

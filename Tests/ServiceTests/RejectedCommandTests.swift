@@ -170,6 +170,27 @@ let rejectedCases: [RejectedCase] = [
     .init("describe an impossible sku", .put, "/items/bad%21sku/description", #"{"description": "Mug"}"#, 404),
     .init("describe without description", .put, "/items/{item}/description", "{}", 422, fields: ["description"]),
     .init("describe with If-Match stale", .put, "/items/{item}/description", #"{"description": "Mug"}"#, 412, headers: ["If-Match": "\"9\""]),
+    // companies (accounts)
+    .init("company without body", .post, "/companies", nil, 400),
+    .init("company without name", .post, "/companies", "{}", 422, fields: ["name"]),
+    .init("company name of 201 characters", .post, "/companies", #"{"name": "\#(String(repeating: "n", count: 201))"}"#, 422, fields: ["name"]),
+    .init("activate a non-UUID company", .post, "/companies/acme/activate", nil, 404),
+    .init("activate an unknown company", .post, "/companies/\(UUID().uuidString.lowercased())/activate", nil, 404),
+    .init("activate an active company", .post, "/companies/{company}/activate", nil, 409),
+    .init("deactivate an inactive company", .post, "/companies/{inactive-company}/deactivate", nil, 409),
+    .init("rename a company to blank", .put, "/companies/{company}/name", #"{"name": " "}"#, 422, fields: ["name"]),
+    .init("rename an unknown company", .put, "/companies/\(UUID().uuidString.lowercased())/name", #"{"name": "X"}"#, 404),
+    // users (accounts)
+    .init("user without fields", .post, "/users", "{}", 422, fields: ["name", "email"]),
+    .init("user with every field wrong", .post, "/users", #"{"name": 1, "email": "no", "company_id": "x"}"#, 422, fields: ["name", "email", "company_id"]),
+    .init("user email taken, other case", .post, "/users", #"{"name": "Ada", "email": "USER-TAKEN@example.com"}"#, 409),
+    .init("user in an unknown company", .post, "/users", #"{"name": "Ada", "email": "new-user@example.com", "company_id": "\#(UUID().uuidString.lowercased())"}"#, 422, fields: ["company_id"]),
+    .init("rename a user to blank", .put, "/users/{user}/name", #"{"name": ""}"#, 422, fields: ["name"]),
+    .init("rename an unknown user", .put, "/users/\(UUID().uuidString.lowercased())/name", #"{"name": "X"}"#, 404),
+    .init("move a user without company_id", .put, "/users/{user}/company", "{}", 422, fields: ["company_id"]),
+    .init("move a user to its company", .put, "/users/{user}/company", #"{"company_id": "{company}"}"#, 409),
+    .init("move a user to an unknown company", .put, "/users/{user}/company", #"{"company_id": "\#(UUID().uuidString.lowercased())"}"#, 422, fields: ["company_id"]),
+    .init("move a non-UUID user", .put, "/users/bob/company", #"{"company_id": null}"#, 404),
 ]
 
 @Suite("Command service: rejected commands")
@@ -215,10 +236,14 @@ struct RejectedCommandTests {
                 .replacingOccurrences(of: "{confirmed}", with: fixture.confirmed)
                 .replacingOccurrences(of: "{shipped}", with: fixture.shipped)
                 .replacingOccurrences(of: "{item}", with: RejectionFixture.itemSku)
+                .replacingOccurrences(of: "{company}", with: fixture.company)
+                .replacingOccurrences(of: "{inactive-company}", with: fixture.inactiveCompany)
+                .replacingOccurrences(of: "{user}", with: fixture.user)
             var body = rejected.body
-            if let bytes = body, let text = String(bytes: bytes, encoding: .utf8), text.contains("{customer}") || text.contains("{item}") {
+            if let bytes = body, let text = String(bytes: bytes, encoding: .utf8), text.contains("{") {
                 body = Array(text.replacingOccurrences(of: "{customer}", with: fixture.customer)
-                    .replacingOccurrences(of: "{item}", with: RejectionFixture.itemSku).utf8)
+                    .replacingOccurrences(of: "{item}", with: RejectionFixture.itemSku)
+                    .replacingOccurrences(of: "{company}", with: fixture.company).utf8)
             }
             let answer = try await api.send(rejected.method, path, body: body, headers: headers)
             #expect(answer.status == rejected.status, "\(rejected.name): \(answer.body.prefix(300))")
@@ -246,6 +271,7 @@ actor RejectionFixture {
         var database: TestDatabase
         var probe: ConnectionPool
         var customer, pending, confirmed, shipped: String
+        var company, inactiveCompany, user: String
     }
 
     private var task: Task<Fixture, Error>?
@@ -274,8 +300,12 @@ actor RejectionFixture {
             #expect(try await api.send(.post, "/orders/\(shipped)/confirm").status == 200)
             #expect(try await api.send(.post, "/orders/\(shipped)/ship").status == 200)
             #expect(try await api.send(.post, "/items", json: #"{"sku": "\#(Self.itemSku)", "description": "Taken"}"#).status == 201)
+            let company = try #require(try await api.send(.post, "/companies", json: #"{"name": "Acme"}"#).json["company_id"] as? String)
+            #expect(try await api.send(.post, "/companies/\(company)/activate").status == 200)
+            let inactive = try #require(try await api.send(.post, "/companies", json: #"{"name": "Idle"}"#).json["company_id"] as? String)
+            let user = try #require(try await api.send(.post, "/users", json: #"{"name": "Ada", "email": "user-taken@example.com", "company_id": "\#(company)"}"#).json["user_id"] as? String)
             return Fixture(app: app, database: database, probe: probe, customer: customer, pending: pending,
-                           confirmed: confirmed, shipped: shipped)
+                           confirmed: confirmed, shipped: shipped, company: company, inactiveCompany: inactive, user: user)
         }
     }
 }

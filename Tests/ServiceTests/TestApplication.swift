@@ -1,3 +1,4 @@
+import Accounts
 import Catalog
 import CommandService
 import HTTPCommon
@@ -10,8 +11,8 @@ import Shop
 /// The contexts the executables serve (the lists in their `Entry.swift`),
 /// for the routers and projectors the tests build in-process.
 enum ServedContexts {
-    static let commands: [any CommandModule.Type] = [Shop.self, Catalog.self]
-    static let queries: [any QueryModule.Type] = [Shop.self, Catalog.self]
+    static let commands: [any CommandModule.Type] = [Shop.self, Catalog.self, Accounts.self]
+    static let queries: [any QueryModule.Type] = [Shop.self, Catalog.self, Accounts.self]
 }
 
 extension ProjectionRegistry {

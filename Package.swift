@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(name: "projector", dependencies: ["ProjectorService", "Shop", "Catalog", "Accounts"], swiftSettings: strictImports),
         .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI", "Shop", "Catalog", "Accounts"], swiftSettings: strictImports),
         // tests
-        .target(name: "TestSupport", dependencies: ["EventSourcing", "LibPQ", "PostgresEventStore", "ShopDomain", "Wire"], path: "Tests/TestSupport", swiftSettings: strictImports),
+        .target(name: "TestSupport", dependencies: ["EventSourcing", "LibPQ", "PostgresEventStore", "ReadModel", "ShopDomain", "Wire"], path: "Tests/TestSupport", swiftSettings: strictImports),
         .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing", "PostgresEventStore", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "CatalogDomainTests", dependencies: ["CatalogDomain", "EventSourcing", "Wire", "TestSupport"],

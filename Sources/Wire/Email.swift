@@ -69,3 +69,19 @@ extension Email: Codable {
         try container.encode(value)
     }
 }
+
+extension FieldReader {
+    /// An email field: at most `Email.maxLength` characters, a valid address.
+    public mutating func email(_ key: String, in object: BodyObject) -> Email? {
+        guard let raw = string(key, in: object) else { return nil }
+        guard raw.count <= Email.maxLength else {
+            fail(object.path(of: key), "must be at most \(Email.maxLength) characters")
+            return nil
+        }
+        guard let email = Email(raw) else {
+            fail(object.path(of: key), "must be a valid email address")
+            return nil
+        }
+        return email
+    }
+}

@@ -4,6 +4,7 @@ import EventSourcing
 import Foundation
 import LibPQ
 import ReadModel
+import TestSupport
 import Testing
 import Wire
 

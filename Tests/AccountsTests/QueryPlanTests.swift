@@ -3,6 +3,7 @@ import AccountsDomain
 import Foundation
 import LibPQ
 import ReadModel
+import TestSupport
 import Testing
 
 /// Every list query is served by an index. The tables get a few thousand

@@ -2,6 +2,7 @@ import Accounts
 import AccountsDomain
 import EventSourcing
 import Foundation
+import TestSupport
 import Wire
 
 /// A reproducible random history: commands chosen at random, decided by the
@@ -132,27 +133,4 @@ struct Streams<D: Decider, ID: Hashable> {
 func byName(_ a: (name: String, id: String), _ b: (name: String, id: String)) -> Bool {
     let (x, y) = (a.name.unicodeScalars.map(\.value), b.name.unicodeScalars.map(\.value))
     return x != y ? x.lexicographicallyPrecedes(y) : a.id < b.id
-}
-
-/// A small seeded generator (SplitMix64), so a failing history can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-extension UUID {
-    static func random(using rng: inout some RandomNumberGenerator) -> UUID {
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        bytes[6] = bytes[6] & 0x0f | 0x40
-        bytes[8] = bytes[8] & 0x3f | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
-    }
 }

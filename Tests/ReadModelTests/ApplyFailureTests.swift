@@ -4,6 +4,7 @@ import LibPQ
 import ReadModel
 import Shop
 import ShopDomain
+import TestSupport
 import Testing
 import Wire
 

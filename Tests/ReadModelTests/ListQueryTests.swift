@@ -3,6 +3,7 @@ import Foundation
 import LibPQ
 import ReadModel
 import ShopDomain
+import TestSupport
 import Testing
 import Wire
 

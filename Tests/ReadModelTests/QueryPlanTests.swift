@@ -3,6 +3,7 @@ import LibPQ
 import ReadModel
 @testable import Shop
 import ShopDomain
+import TestSupport
 import Testing
 
 /// Every list query is served by an index. The tables get a few thousand

@@ -139,13 +139,3 @@ struct Simulation {
 
     var expectedDailySales: [DailySales] { days.values.sorted { $0.date < $1.date } }
 }
-
-extension UUID {
-    static func random(using rng: inout some RandomNumberGenerator) -> UUID {
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        bytes[6] = bytes[6] & 0x0f | 0x40
-        bytes[8] = bytes[8] & 0x3f | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
-    }
-}

@@ -48,60 +48,16 @@ extension TestEventLog {
     }
 }
 
-/// Applies `events` through each projection, each in its own transaction as
-/// the projector does.
+/// Applies `events` through the shop's projections (unless told others),
+/// each in its own transaction as the projector does.
 func project(_ events: [RecordedEvent], through projections: [any ReadModelProjection] = ProjectionRegistry.shop.all(),
              on connection: Connection) async throws {
-    for projection in projections {
-        try await connection.withTransaction { try await projection.apply(events, on: $0) }
-    }
-}
-
-/// A fresh migrated database and a connection to it, closed afterwards.
-func withConnection<T>(_ body: (Connection) async throws -> T) async throws -> T {
-    try await TestDatabase.withMigrated { database in
-        let connection = try await database.connect()
-        do {
-            let value = try await body(connection)
-            await connection.close()
-            return value
-        } catch {
-            await connection.close()
-            throw error
-        }
-    }
-}
-
-/// JSON as the services send it, keys sorted so tests can compare text.
-func json(_ value: some Encodable) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-}
-
-/// Every row of `schema.table`, as JSON text in a fixed order: equal dumps
-/// mean equal tables.
-func dump(_ table: String, in schema: String, on connection: Connection) async throws -> String {
-    let qualified = quoteIdentifier(schema) + "." + quoteIdentifier(table)
-    let result = try await connection.query(SQL(unsafeRaw: """
-        SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY to_jsonb(t)::text), '[]')::text FROM \(qualified) AS t
-        """))
-    return try result[0].decode(String.self, at: 0)
-}
-
-func count(_ table: String, in schema: String = "public", on connection: Connection) async throws -> Int {
-    let qualified = quoteIdentifier(schema) + "." + quoteIdentifier(table)
-    return try await connection.query(SQL(unsafeRaw: "SELECT count(*) FROM \(qualified)"))[0].decode(Int.self, at: 0)
+    try await TestSupport.project(events, through: projections, on: connection)
 }
 
 let queries = ShopQueries()
 
-/// The contents of every projection's tables in `schema`, to show that
-/// something changed nothing.
+/// The contents of the shop's projections' tables in `schema`.
 func snapshot(_ schema: String = "public", on connection: Connection) async throws -> [String: String] {
-    var tables: [String: String] = [:]
-    for table in ProjectionRegistry.shop.all().flatMap(\.tables) {
-        tables[table] = try await dump(table, in: schema, on: connection)
-    }
-    return tables
+    try await TestSupport.snapshot(of: .shop, schema, on: connection)
 }

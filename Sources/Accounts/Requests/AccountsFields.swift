@@ -7,21 +7,6 @@ extension FieldReader {
         checked(key, in: object, AccountName.init(validating:))
     }
 
-    /// As the shop reads a customer's: the contract gives users' emails the
-    /// same rule.
-    mutating func email(_ key: String, in object: BodyObject) -> Email? {
-        guard let raw = string(key, in: object) else { return nil }
-        guard raw.count <= Email.maxLength else {
-            fail(object.path(of: key), "must be at most \(Email.maxLength) characters")
-            return nil
-        }
-        guard let email = Email(raw) else {
-            fail(object.path(of: key), "must be a valid email address")
-            return nil
-        }
-        return email
-    }
-
     /// `key` as a company's id, or no company: `null`, or an absent key
     /// unless `keyRequired`. `.some(nil)` is no company; nil, an error recorded.
     mutating func companyReference(_ key: String, in object: BodyObject, keyRequired: Bool) -> CompanyID?? {

@@ -7,19 +7,6 @@ extension FieldReader {
         checked(key, in: object, PersonName.init(validating:))
     }
 
-    mutating func email(_ key: String, in object: BodyObject) -> Email? {
-        guard let raw = string(key, in: object) else { return nil }
-        guard raw.count <= Email.maxLength else {
-            fail(object.path(of: key), "must be at most \(Email.maxLength) characters")
-            return nil
-        }
-        guard let email = Email(raw) else {
-            fail(object.path(of: key), "must be a valid email address")
-            return nil
-        }
-        return email
-    }
-
     mutating func customerID(_ key: String, in object: BodyObject) -> CustomerID? {
         value(key, in: object, invalid: "must be a UUID", CustomerID.init)
     }

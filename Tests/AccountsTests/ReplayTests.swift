@@ -9,31 +9,11 @@ import Testing
 
 @Suite("Accounts replays: one batch equals many; views equal the deciders' states")
 struct ReplayTests {
-    static let allTables = ProjectionRegistry.accounts.all().flatMap(\.tables)
-
     @Test(arguments: [1, 2, 3] as [UInt64])
     func fromScratchEqualsIncremental(seed: UInt64) async throws {
         let events = Simulation.run(seed: seed, steps: 900).log.events
         try await withConnection { connection in
-            try await ProjectionRegistry.accounts.createAllTables(in: "whole", on: connection)
-            try await ProjectionRegistry.accounts.createAllTables(in: "pieces", on: connection)
-            try await project(events, through: ProjectionRegistry.accounts.all(schema: "whole"), on: connection)
-            // Each projection cut into its own random batches, 1 to 40 events.
-            var rng = SplitMix64(state: seed &* 31)
-            for projection in ProjectionRegistry.accounts.all(schema: "pieces") {
-                var start = 0
-                while start < events.count {
-                    let end = min(events.count, start + Int.random(in: 1...40, using: &rng))
-                    try await project(Array(events[start..<end]), through: [projection], on: connection)
-                    start = end
-                }
-            }
-            for table in Self.allTables {
-                let whole = try await dump(table, in: "whole", on: connection)
-                let pieces = try await dump(table, in: "pieces", on: connection)
-                #expect(whole == pieces, "\(table) differs (seed \(seed))")
-                #expect(whole != "[]", "\(table) is empty (seed \(seed))")
-            }
+            try await ProjectionChecks.expectFromScratchEqualsIncremental(events, seed: seed, of: .accounts, on: connection)
         }
     }
 
@@ -42,12 +22,7 @@ struct ReplayTests {
     @Test func truncateAndReplayGivesTheSameTables() async throws {
         let events = Simulation.run(seed: 6, steps: 600).log.events
         try await withConnection { connection in
-            try await project(events, on: connection)
-            let before = try await snapshot(on: connection)
-            let tables = Self.allTables.map { "public." + quoteIdentifier($0) }.joined(separator: ", ")
-            try await connection.execute(unsafeScript: "TRUNCATE \(tables)")
-            try await project(events, on: connection)
-            #expect(try await snapshot(on: connection) == before)
+            try await ProjectionChecks.expectTruncateAndReplayGivesTheSameTables(events, of: .accounts, on: connection)
         }
     }
 

@@ -17,16 +17,17 @@ public enum Bound {
     /// waits that long must be answered `fresh`.
     public static let projection: Duration = .seconds(30)
 
+    /// A projector catching up on a preloaded log of thousands of events, a
+    /// test's set-up rather than what it checks: in full parallel runs on
+    /// two cores the orders projection took over 30 s for 12,000 once, and
+    /// over 62 s for 32,000.
+    public static let preloadCatchUp: Duration = .seconds(120)
+
     /// A standby projector holds the lease after the holder died or lost it:
     /// "within seconds" (API.md), the standby retrying every 250 ms: about
     /// a second when idle; 5 s leaves room for a loaded machine (a full run
     /// on two cores took 2.4 s once) and still fails a standby that does not
-    /// retry promptly.
-    /// A projector catching up on a preloaded log of thousands of events, a
-    /// test's set-up rather than what it checks: in a full parallel run on
-    /// two cores the orders projection once took over 30 s for 12,000.
-    public static let preloadCatchUp: Duration = .seconds(120)
-
+    /// retry promptly (one retrying every 10 s took 9.5 s).
     public static let leaseTakeover: Duration = .seconds(5)
 
     /// A projection stopped at a poison event shows `failed`: its four

@@ -67,16 +67,19 @@ struct QueryConsistencyTests {
         }
     }
 
-    @Test func withTheProjectorStoppedAShortWaitAnswersStaleWellUnderASecond() async throws {
+    /// A 50 ms `Consistency-Wait` is honoured: the answer comes long before
+    /// the 5 s a request without the header would wait (API.md's default).
+    @Test func withTheProjectorStoppedAShortWaitAnswersStaleLongBeforeTheDefaultWait() async throws {
         try await QueryAPIHarness.run(projectorRunning: false) { api in
             let customer = try await api.registerCustomer("Waiting")
             // Opens the query side's first connection, which is not what this measures.
             _ = try await api.get("/customers")
             // The whole test suite runs in parallel on two cores, where one
-            // request can stall for seconds (the CI machine has shown 5 s).
-            // The fastest of up to ten attempts shows what the service does:
-            // had it ignored the 50 ms and waited the 5 s default, none of
-            // them could come in under a second.
+            // request can stall for seconds (the CI machine has shown 5 s,
+            // and a fastest of ten at 1.1 s in a full run). The fastest of up
+            // to ten attempts shows what the service does: had it ignored
+            // the 50 ms and waited the 5 s default, none of them could come
+            // in under half of that.
             var fastest = Duration.seconds(3600)
             for _ in 1...10 {
                 let started = ContinuousClock.now
@@ -87,7 +90,7 @@ struct QueryConsistencyTests {
                 #expect(answer.isProblem)
                 if fastest < .milliseconds(500) { break }
             }
-            #expect(fastest < .seconds(1), "took \(fastest)")
+            #expect(fastest < .milliseconds(2500), "took \(fastest)")
 
             let list = try await api.get("/customers", after: customer.token, waitMilliseconds: 50)
             #expect(list.status == 200 && list.consistency == "stale" && list.items.isEmpty)

@@ -15,7 +15,7 @@ public struct CreateItemRequest: CommandRequest {
     public static func parse(_ body: [UInt8]) throws(RequestProblem) -> CreateItemRequest {
         let object = try FieldReader.object(from: body)
         var reader = FieldReader()
-        let sku = reader.value("sku", in: object, invalid: ItemSku.rule, ItemSku.init)
+        let sku = reader.value("sku", in: object, invalid: PathSafeCode.violation(maxLength: ItemSku.maxLength), ItemSku.init)
         let description = reader.checked("description", in: object, ItemDescription.init(validating:))
         return try reader.result { () -> CreateItemRequest? in
             guard let sku, let description else { return nil }
@@ -76,9 +76,6 @@ extension Catalog: CommandModule {
 }
 
 extension ItemSku {
-    /// What a 422 says of a field that is not a sku.
-    static let rule = "must be 1 to \(maxLength) characters of A-Z, a-z, 0-9, '_' and '-'"
-
     var resource: CommandReply.Resource {
         .init(idField: "sku", id: value, location: "/items/\(value)")
     }

@@ -76,24 +76,17 @@ public struct ItemsProjection: DeclarativeProjection {
 extension ItemsProjection {
     /// The item, or nil if this projection has not seen its sku.
     public func item(_ sku: ItemSku, on connection: Connection) async throws -> ItemView? {
-        try await connection.query("""
-            SELECT \(unsafeRaw: Self.columns) FROM \(unsafeRaw: view) WHERE sku = \(sku.value)
-            """).first.map(ItemView.init(row:))
+        try await ViewLookup.row(Self.columns, of: view, key: "sku", equals: sku.value, on: connection, ItemView.init(row:))
     }
 
     /// Items by sku in byte order (the column is COLLATE "C"), with the
     /// total, from one statement and so one snapshot; served by the primary
     /// key's index.
     public func items(page: Int, pageSize: Int, on connection: Connection) async throws -> Page<ItemView> {
-        let (limit, offset) = Page<ItemView>.window(page: page, pageSize: pageSize)
-        let rows = try await connection.query("""
-            SELECT total.n AS total, p.*
-            FROM (SELECT coalesce((SELECT items FROM \(unsafeRaw: count)), 0) AS n) AS total
-            LEFT JOIN (
-                SELECT \(unsafeRaw: Self.columns) FROM \(unsafeRaw: view) ORDER BY sku LIMIT \(limit) OFFSET \(offset)
-            ) AS p ON true
-            ORDER BY p.sku
-            """)
+        let rows = try await connection.query(PageStatement.make(
+            columns: Self.columns, from: view, orderBy: ["sku"],
+            total: .counter("SELECT coalesce((SELECT items FROM \(unsafeRaw: count)), 0) AS n"),
+            page: page, pageSize: pageSize))
         return try Page(rows: rows, page: page, pageSize: pageSize, key: "sku", item: ItemView.init(row:))
     }
 

@@ -92,21 +92,31 @@ public struct CommandController: Sendable {
 /// A response as it is kept for an `Idempotency-Key`: status, the headers
 /// that matter to a client, and the body bytes; the idempotency store keeps
 /// its encoding (JSON, the body in base64) as one opaque value.
-struct StoredResponse: Sendable, Equatable, Codable {
+struct StoredResponse: Sendable, Equatable {
     var status: Int
     var headers: [String: String]
-    var body: Data
+    var body: [UInt8]
 
     init(status: Int, headers: [String: String] = [:], body: [UInt8]) {
         self.status = status
         self.headers = headers
-        self.body = Data(body)
+        self.body = body
     }
 
-    func encoded() throws -> [UInt8] { Array(try WireJSON.encoder.encode(self)) }
+    /// The kept form; only a command with an `Idempotency-Key` pays for it.
+    private struct Kept: Codable {
+        var status: Int
+        var headers: [String: String]
+        var body: Data
+    }
+
+    func encoded() throws -> [UInt8] {
+        Array(try WireJSON.encoder.encode(Kept(status: status, headers: headers, body: Data(body))))
+    }
 
     static func decoded(_ bytes: [UInt8]) throws -> StoredResponse {
-        try WireJSON.decoder.decode(StoredResponse.self, from: Data(bytes))
+        let kept = try WireJSON.decoder.decode(Kept.self, from: Data(bytes))
+        return StoredResponse(status: kept.status, headers: kept.headers, body: Array(kept.body))
     }
 
     var response: Response {
@@ -115,7 +125,7 @@ struct StoredResponse: Sendable, Equatable, Codable {
             if let name = HTTPField.Name(name) { fields[name] = value }
         }
         return Response(status: HTTPResponse.Status(code: status), headers: fields,
-                        body: .init(byteBuffer: ByteBuffer(bytes: Array(body))))
+                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

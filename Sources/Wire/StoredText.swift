@@ -23,6 +23,11 @@ extension StoredText {
 /// Codes chosen by callers that name things in paths (skus): 1…`maxLength`
 /// characters of `[A-Za-z0-9_-]`, so they need no escaping in a URL.
 public enum PathSafeCode {
+    /// What a 422 says of a field that is not such a code.
+    public static func violation(maxLength: Int) -> String {
+        "must be 1 to \(maxLength) characters of A-Z, a-z, 0-9, '_' and '-'"
+    }
+
     public static func isValid(_ text: String, maxLength: Int) -> Bool {
         (1...maxLength).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
             switch byte {

@@ -16,7 +16,7 @@ public import ReadModel
 extension CompaniesProjection {
     /// The company, or nil if this projection has not seen it.
     public func company(id: CompanyID, on connection: Connection) async throws -> CompanyView? {
-        try await ViewLookup.row(Self.columns, of: view, key: "company_id", id: id.uuid, on: connection, CompanyView.init(row:))
+        try await ViewLookup.row(Self.columns, of: view, key: "company_id", equals: id.uuid, on: connection, CompanyView.init(row:))
     }
 
     /// Companies by name (code point order), then id; only the active (or

@@ -14,7 +14,7 @@ public import ReadModel
 extension UsersProjection {
     /// The user, or nil if this projection has not seen it.
     public func user(id: UserID, on connection: Connection) async throws -> UserView? {
-        try await ViewLookup.row(Self.columns, of: view, key: "user_id", id: id.uuid, on: connection, UserView.init(row:))
+        try await ViewLookup.row(Self.columns, of: view, key: "user_id", equals: id.uuid, on: connection, UserView.init(row:))
     }
 
     /// Users by name (code point order), then id; only one company's when

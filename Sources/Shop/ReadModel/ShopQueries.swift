@@ -92,10 +92,8 @@ public struct ShopQueries: Sendable {
 
     /// The customer, or nil if the customers projection has not seen it.
     public func customer(id: CustomerID, on connection: Connection) async throws -> CustomerView? {
-        let rows = try await connection.query("""
-            SELECT \(unsafeRaw: Self.customerColumns) FROM \(unsafeRaw: customersView) WHERE customer_id = \(id.uuid)
-            """)
-        return try rows.first.map(CustomerView.init(row:))
+        try await ViewLookup.row(Self.customerColumns, of: customersView, key: "customer_id", equals: id.uuid,
+                                 on: connection, CustomerView.init(row:))
     }
 
     /// Customers by name (code point order), then id.
@@ -172,17 +170,9 @@ public struct ShopQueries: Sendable {
 
     /// As `ordersStatement`: page and total in one statement.
     func customersStatement(page: Int, pageSize: Int) -> SQL {
-        let (limit, offset) = Page<CustomerView>.window(page: page, pageSize: pageSize)
-        return """
-            SELECT total.n AS total, p.*
-            FROM (SELECT coalesce((SELECT customers FROM \(unsafeRaw: customerCount)), 0) AS n) AS total
-            LEFT JOIN (
-                SELECT \(unsafeRaw: Self.customerColumns) FROM \(unsafeRaw: customersView)
-                ORDER BY name, customer_id
-                LIMIT \(limit) OFFSET \(offset)
-            ) AS p ON true
-            ORDER BY p.name, p.customer_id
-            """
+        PageStatement.make(columns: Self.customerColumns, from: customersView, orderBy: ["name", "customer_id"],
+                           total: .counter("SELECT coalesce((SELECT customers FROM \(unsafeRaw: customerCount)), 0) AS n"),
+                           page: page, pageSize: pageSize)
     }
 
     func dailySalesStatement(from: Day, to: Day) -> SQL {

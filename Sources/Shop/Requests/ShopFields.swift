@@ -12,8 +12,7 @@ extension FieldReader {
     }
 
     mutating func sku(_ key: String, in object: BodyObject) -> Sku? {
-        value(key, in: object, invalid: "must be 1 to \(Sku.maxLength) characters of A-Z, a-z, 0-9, '_' and '-'",
-              Sku.init)
+        value(key, in: object, invalid: PathSafeCode.violation(maxLength: Sku.maxLength), Sku.init)
     }
 
     mutating func quantity(_ key: String, in object: BodyObject) -> Int? {

@@ -1,15 +1,13 @@
-import Foundation
-import LibPQ
-import ReadModel
+public import LibPQ
 
-/// A view's row by its id: `GET /users/{id}`, `GET /companies/{id}`.
-enum ViewLookup {
-    /// `columns` of the row of `table` whose `key` is `id`, read by `make`;
-    /// nil when there is none.
-    static func row<View>(_ columns: String, of table: String, key: String, id: UUID, on connection: Connection,
-                          _ make: (Row) throws -> View) async throws -> View? {
+/// A view's row by its key: the lookup behind a `GET` of one resource.
+public enum ViewLookup {
+    /// `columns` of the row of `table` whose `key` column is `value`, read
+    /// by `make`; nil when there is none.
+    public static func row<View>(_ columns: String, of table: String, key: String, equals value: some PostgresEncodable,
+                                 on connection: Connection, _ make: (Row) throws -> View) async throws -> View? {
         let rows = try await connection.query("""
-            SELECT \(unsafeRaw: columns) FROM \(unsafeRaw: table) WHERE \(unsafeRaw: key) = \(id)
+            SELECT \(unsafeRaw: columns) FROM \(unsafeRaw: table) WHERE \(unsafeRaw: key) = \(value)
             """)
         return try rows.first.map(make)
     }
@@ -21,9 +19,9 @@ enum ViewLookup {
 /// (one row, NULL items), which `Page(rows:page:pageSize:key:item:)` reads.
 /// Each filter has its own text (and prepared plan) rather than
 /// `($1 IS NULL OR …)`, which a generic plan could not serve from an index.
-enum PageStatement {
+public enum PageStatement {
     /// Where a list's total comes from.
-    enum Total {
+    public enum Total {
         /// A projection's counter: a statement giving one row with `n`.
         case counter(SQL)
         /// `count(*)` of the rows the filter matches (through its index: a
@@ -36,7 +34,7 @@ enum PageStatement {
     ///   - table: the qualified table.
     ///   - filter: the condition both the page and a counted total use.
     ///   - keys: the order, unique in the end (the id last).
-    static func make(columns: String, from table: String, where filter: SQL? = nil, orderBy keys: [String],
+    public static func make(columns: String, from table: String, where filter: SQL? = nil, orderBy keys: [String],
                      total: Total, page: Int, pageSize: Int) -> SQL {
         let (limit, offset) = Page<Never>.window(page: page, pageSize: pageSize)
         let condition = filter.map { filter -> SQL in

@@ -46,6 +46,10 @@ let package = Package(
         // adapters
         .target(name: "PostgresEventStore", dependencies: ["EventSourcing", "LibPQ"], swiftSettings: strictImports),
         .target(name: "ReadModel", dependencies: ["EventSourcing", "Wire", "LibPQ"], swiftSettings: strictImports),
+        // the event feed's reading, live following and wire form, for the
+        // query service's GET /events and chronicle-admin tail (no HTTP)
+        .target(name: "EventFeed", dependencies: ["EventSourcing", "Wire", "PostgresEventStore", "LibPQ"],
+                swiftSettings: strictImports),
         // services
         .target(name: "HTTPCommon", dependencies: [
             "LibPQ", "PostgresEventStore", "Wire",
@@ -67,11 +71,12 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ], swiftSettings: strictImports),
         .target(name: "QueryService", dependencies: [
-            "HTTPCommon", "EventSourcing", "Wire", "ReadModel", "PostgresEventStore", "LibPQ",
+            "HTTPCommon", "EventSourcing", "EventFeed", "Wire", "ReadModel", "PostgresEventStore", "LibPQ",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strictImports),
         .target(name: "ProjectorService", dependencies: [
@@ -79,8 +84,9 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ], swiftSettings: strictImports),
         .target(name: "AdminCLI", dependencies: [
-            "EventSourcing", "PostgresEventStore", "ReadModel", "LibPQ",
+            "EventSourcing", "EventFeed", "PostgresEventStore", "ReadModel", "LibPQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strictImports),
         // contexts' service sides: routes, commands, projections, queries
         .target(name: "Shop", dependencies: [
@@ -126,7 +132,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: strictImports),
         .testTarget(name: "ServiceTests", dependencies: [
-            "HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI", "Shop", "Catalog", "Accounts", "Wire", "TestSupport",
+            "HTTPCommon", "CommandService", "QueryService", "ProjectorService", "AdminCLI", "EventFeed", "Shop", "Catalog", "Accounts", "Wire", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], swiftSettings: strictImports),
     ]

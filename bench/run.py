@@ -34,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from harness import capture as cap  # noqa: E402
-from harness import load, pg, report  # noqa: E402
+from harness import cpu, feed, load, pg, report  # noqa: E402
 from harness.catchup import catchup, wait_caught_up  # noqa: E402
 from harness.services import ALIASES, Service, call, stop_all  # noqa: E402
 from harness.util import HarnessError, log, run, tail  # noqa: E402
@@ -49,7 +49,8 @@ SMOKE = {"clients": [1, 4], "seconds": 1, "query_clients": 4, "units": 500, "lag
          "item_orders": 64, "query_orders": 64, "query_customers": 8, "headline": 32,
          "cluster": ".data/pg-bench-smoke", "timeout": 120}
 
-TARGETS = {"command_ratio": 0.8, "catchup_ratio": 0.7, "lag_p99_ms": 10.0, "rss_rest_mib": 64.0}
+TARGETS = {"command_ratio": 0.5, "catchup_ratio": 0.9, "lag_p99_ms": 25.0, "rebuild_seconds": 45.0,
+           "rss_rest_mib": 64.0, "cpu_us": {"post_orders": 150.0, "get_order": 60.0}}
 
 
 def md5_uuid(text):
@@ -71,6 +72,8 @@ def parse_args():
     parser.add_argument("--output", help="results file (default bench/results/<date>-<commit>.md; smoke: "
                                          ".data/bench-smoke/results.md)")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
+    parser.add_argument("--no-feed", action="store_true",
+                        help="leave out the event feed's figures (to compare with a build that has no GET /events)")
     args = parser.parse_args()
     config = dict(SMOKE if args.smoke else FULL)
     if args.clients:
@@ -80,6 +83,7 @@ def parse_args():
             config[name] = getattr(args, name)
     if args.cluster:
         config["cluster"] = args.cluster
+    config["feed"] = not args.no_feed
     return args, config
 
 
@@ -108,6 +112,7 @@ class Bench:
         self.cluster = pg.Cluster(REPO, os.path.join(REPO, config["cluster"]))
         self.databases = []
         self.sections = {"command": [], "catchup": [], "lag": [], "query": []}
+        self.cpu_rows = []
         self.notes = []
         self.figures = {}
         self.scripts = {}
@@ -143,6 +148,12 @@ class Bench:
                                                       self.database("capture"))
         self.main_phases()
         self.catchup_phase()
+        if self.config["feed"]:
+            events = self.figures["catchup"]["events"]
+            self.sections["catchup"] += feed.catchup_rows(
+                feed.catchup_rates(self, REPO, "%s_catchup" % self.run_id, events), events)
+        else:
+            self.notes.append("The event feed's figures were left out (`--no-feed`).")
         self.facts_after = report.machine_facts()
         self.finished_at = datetime.datetime.now(datetime.timezone.utc)
         return self.write_report()
@@ -160,6 +171,7 @@ class Bench:
                                       self.cluster.url_for(database, ALIASES[executable]),
                                       self.log_dir, executable, REPO).start()
         self.services = services
+        self.meter = cpu.Meter(cpu.postmaster_pid(self.cluster.data_directory), dict(services))
         time.sleep(1.0)
         self.rss_rest = {label: s.rss_kib() for label, s in services.items()}
         log("RSS at rest (KiB): %s" % self.rss_rest)
@@ -270,8 +282,39 @@ class Bench:
     def pgbench(self, url, kind, clients, label, extra=None):
         self.quiet(url)
         script = self.scripts[kind]
-        return load.pgbench(url, self.script_paths[kind], script.define_args(extra), clients, self.config["seconds"],
-                            os.path.join(self.workdir, "pgbench_log"), label)
+        return self.measured(lambda: load.pgbench(url, self.script_paths[kind], script.define_args(extra), clients,
+                                                  self.config["seconds"], os.path.join(self.workdir, "pgbench_log"),
+                                                  label), appends=kind.startswith("post_"))
+
+    def measured(self, step, appends):
+        """Runs one load step (wrk or pgbench) and adds to its result the CPU
+        each process spent per request served: the services', PostgreSQL's
+        and the load generator's during the step, and the projector's until
+        it has projected what the step appended (per event: each command
+        appends one)."""
+        before = self.meter.snapshot()
+        result = step()
+        spent = self.meter.since(before)
+        if appends:
+            wait_caught_up(self.poll_session, self.names, self.config["timeout"])
+            spent["projector"] = self.meter.since(before)["projector"]
+        served = result["requests"] - result.get("errors", 0)
+        result["cpu_us"] = {label: cpu.per_unit_us(seconds, served) for label, seconds in spent.items()}
+        return result
+
+    def cpu_row(self, label, http, raw, service, target_kind=None):
+        """One row of the CPU table: µs per request (per event for the
+        projector) on the HTTP side, PostgreSQL's on both sides."""
+        spent = http["cpu_us"]
+        target = ""
+        if target_kind in TARGETS["cpu_us"]:
+            limit = TARGETS["cpu_us"][target_kind]
+            target = report.verdict(spent[service] is not None and spent[service] <= limit,
+                                    "%s ≤ %.0f µs" % (service, limit))
+        projector = report.micros(spent["projector"]) if service == "command" else "—"
+        self.cpu_rows.append((label, report.micros(spent[service]), projector, report.micros(spent["postgres"]),
+                              report.micros(raw["cpu_us"]["postgres"]), report.micros(spent["load"]),
+                              report.micros(raw["cpu_us"]["load"]), target))
 
     def command_path(self, url, command_url, customer_id, sets):
         config = self.config
@@ -283,21 +326,23 @@ class Bench:
                 self.quiet(url)
                 log("%s: wrk %d s" % (label, seconds))
                 if kind == "post_orders":
-                    http = load.wrk(command_url + "/orders", self.wrk_script("post_orders.lua"), clients, seconds,
-                                    {"CUSTOMER_ID": customer_id}, label)
+                    http = self.measured(lambda: load.wrk(command_url + "/orders", self.wrk_script("post_orders.lua"),
+                                                          clients, seconds, {"CUSTOMER_ID": customer_id}, label),
+                                         appends=True)
                     extra = None
                 else:
                     prefix = sets[("http", clients)]
                     ids_file = self.write_ids("items-http-c%d.ids" % clients,
                                               [md5_uuid(prefix + str(k)) for k in range(config["item_orders"])])
-                    http = load.wrk(command_url, self.wrk_script("post_items.lua"), clients, seconds,
-                                    {"ORDER_IDS": ids_file}, label)
+                    http = self.measured(lambda: load.wrk(command_url, self.wrk_script("post_items.lua"), clients,
+                                                          seconds, {"ORDER_IDS": ids_file}, label), appends=True)
                     extra = {"clients": clients, "per_client": config["item_orders"] // clients,
                              "items_prefix": sets[("raw", clients)]}
                 log("%s: pgbench %d s" % (label, seconds))
                 raw = self.pgbench(url, kind, clients, label, extra)
                 self.figures["commands"][(kind, clients)] = (http, raw)
                 headline = clients == config["headline"]
+                self.cpu_row(label, http, raw, "command", kind if headline else None)
                 self.sections["command"].append((label, report.load_cell(http), report.load_cell(raw, " tps"),
                                   report.ratio(http["rate"], raw["rate"]),
                                   report.verdict(http["rate"] >= TARGETS["command_ratio"] * raw["rate"],
@@ -319,35 +364,57 @@ class Bench:
             label = "%s, %d conn" % (title, clients)
             self.quiet(url)
             log("%s: wrk %d s" % (label, config["seconds"]))
-            http = load.wrk(query_url, self.wrk_script(script), clients, config["seconds"], env, label)
+            http = self.measured(lambda: load.wrk(query_url, self.wrk_script(script), clients, config["seconds"],
+                                                  env, label), appends=False)
             log("%s: pgbench %d s" % (label, config["seconds"]))
             raw = self.pgbench(url, kind, clients, label)
             self.figures["queries"][kind] = (http, raw)
+            self.cpu_row(label, http, raw, "query", kind)
+            target = report.verdict(http["rate"] >= TARGETS["command_ratio"] * raw["rate"],
+                                    "≥ %.1f×" % TARGETS["command_ratio"]) if kind == "get_order" else ""
             self.sections["query"].append((label, report.load_cell(http), report.load_cell(raw, " tps"),
-                              report.ratio(http["rate"], raw["rate"]), ""))
+                                           report.ratio(http["rate"], raw["rate"]), target))
             log("  HTTP %.0f/s p99 %.2f ms; raw %.0f tps p99 %.2f ms" % (http["rate"], http["p99_ms"],
                                                                         raw["rate"], raw["p99_ms"]))
 
+    def lag_rates(self):
+        """The fixed rate, and half the rate POST /orders reached at the
+        headline connection count (the largest measured when the headline
+        count is not among them): commands at a pace the service sustains
+        with room to spare."""
+        config = self.config
+        clients = config["headline"] if config["headline"] in config["clients"] else max(config["clients"])
+        http, _ = self.figures["commands"][("post_orders", clients)]
+        return [(config["lag_rate"], "", False),
+                (max(1, int(http["rate"] / 2)), "half the POST /orders rate at %d conn" % clients, True)]
+
     def lag_phase(self, url, command, query, customer_id):
         config = self.config
-        self.quiet(url)
-        log("end-to-end lag: %d commands/s for %d s" % (config["lag_rate"], config["lag_seconds"]))
-        lag = load.lag(command, query, customer_id, config["lag_rate"], config["lag_seconds"])
-        self.figures["lag"] = lag
-        cell = "p50 %s · p99 %s · max %s ms (%s commands/s achieved, %d of %d fresh" % (
-            report.ms(lag["p50_ms"]), report.ms(lag["p99_ms"]), report.ms(lag["max_ms"]),
-            report.number(lag["achieved_rate"]), lag["fresh"], lag["issued"])
-        extra = []
-        if lag["stale"]:
-            extra.append("%d stale" % lag["stale"])
-        if lag["command_errors"] or lag["query_errors"]:
-            extra.append("%d command / %d query errors" % (lag["command_errors"], lag["query_errors"]))
-        cell += (", " + ", ".join(extra) if extra else "") + ")"
-        self.sections["lag"].append(("command → `fresh` query at %s commands/s" % report.number(config["lag_rate"]), cell,
-                          "—", "—", report.verdict(lag["p99_ms"] <= TARGETS["lag_p99_ms"],
-                                                   "p99 ≤ %.0f ms" % TARGETS["lag_p99_ms"])))
-        log("  lag p50 %.2f p99 %.2f max %.2f ms, %.0f commands/s achieved, %d stale"
-            % (lag["p50_ms"], lag["p99_ms"], lag["max_ms"], lag["achieved_rate"], lag["stale"]))
+        self.figures["lag"] = []
+        for rate, how, targeted in self.lag_rates():
+            self.quiet(url)
+            log("end-to-end lag: %d commands/s for %d s" % (rate, config["lag_seconds"]))
+            probe = feed.LatencyProbe(query).start() if config["feed"] else None
+            lag = load.lag(command, query, customer_id, rate, config["lag_seconds"])
+            delivered = probe.stop() if probe else None
+            self.figures["lag"].append(lag)
+            cell = "p50 %s · p99 %s · max %s ms (%s commands/s achieved, %d of %d fresh" % (
+                report.ms(lag["p50_ms"]), report.ms(lag["p99_ms"]), report.ms(lag["max_ms"]),
+                report.number(lag["achieved_rate"]), lag["fresh"], lag["issued"])
+            extra = []
+            if lag["stale"]:
+                extra.append("%d stale" % lag["stale"])
+            if lag["command_errors"] or lag["query_errors"]:
+                extra.append("%d command / %d query errors" % (lag["command_errors"], lag["query_errors"]))
+            cell += (", " + ", ".join(extra) if extra else "") + ")"
+            title = "command → `fresh` query at %s commands/s%s" % (report.number(rate), " (%s)" % how if how else "")
+            target = report.verdict(lag["p99_ms"] <= TARGETS["lag_p99_ms"],
+                                    "p99 ≤ %.0f ms" % TARGETS["lag_p99_ms"]) if targeted else ""
+            self.sections["lag"].append((title, cell, "—", "—", target))
+            if probe:
+                self.sections["lag"].append(feed.latency_row(delivered, rate))
+            log("  lag p50 %.2f p99 %.2f max %.2f ms, %.0f commands/s achieved, %d stale"
+                % (lag["p50_ms"], lag["p99_ms"], lag["max_ms"], lag["achieved_rate"], lag["stale"]))
 
     def catchup_phase(self):
         config = self.config
@@ -359,15 +426,20 @@ class Bench:
         raw_rate = events / result["raw_seconds"]
         self.sections["catchup"].append((
             "projector catch-up, %s events" % report.number(events),
-            "%s events/s (%.1f s)" % (report.number(projector_rate), result["projector_seconds"]),
+            "%s events/s (%.1f s; projector CPU %s µs/event)" % (
+                report.number(projector_rate), result["projector_seconds"],
+                report.micros(cpu.per_unit_us(result["projector_cpu_seconds"], events))),
             "%s events/s (%.1f s)" % (report.number(raw_rate), result["raw_seconds"]),
             report.ratio(projector_rate, raw_rate),
             report.verdict(projector_rate >= TARGETS["catchup_ratio"] * raw_rate,
                            "≥ %.1f×" % TARGETS["catchup_ratio"])))
         self.sections["catchup"].append((
             "`rebuild-projection --all`, %s events" % report.number(events),
-            "%s events/s (%.1f s)" % (report.number(events / result["rebuild_seconds"]), result["rebuild_seconds"]),
-            "—", "—", ""))
+            "%s events/s (%.1f s; chronicle-admin CPU %s µs/event)" % (
+                report.number(events / result["rebuild_seconds"]), result["rebuild_seconds"],
+                report.micros(cpu.per_unit_us(result["rebuild_cpu_seconds"], events))),
+            "—", "—", report.verdict(result["rebuild_seconds"] <= TARGETS["rebuild_seconds"],
+                                     "≤ %.0f s" % TARGETS["rebuild_seconds"])))
         if not result["rebuild_matches"]:
             self.notes.append("rebuild-projection --all left other row counts than the projector: %s vs %s"
                               % (result["rebuild_fingerprint"], result["fingerprint"]))
@@ -394,12 +466,15 @@ class Bench:
         rows = [row for section in ("command", "catchup", "lag", "query") for row in self.sections[section]]
         rows += self.memory_rows()
         table = report.table(rows)
+        cpu_table = report.table(self.cpu_rows, report.CPU_HEADER)
         print()
         print(table)
         print()
+        print(cpu_table)
+        print()
         for note in self.notes:
             print("note: " + note)
-        text = self.results_markdown(table)
+        text = self.results_markdown(table, cpu_table)
         if self.args.output:
             path = self.args.output
         elif self.args.smoke:
@@ -413,11 +488,19 @@ class Bench:
         log("results written to %s" % os.path.relpath(path, REPO))
         return path
 
-    def results_markdown(self, table):
+    def targets_text(self):
+        return ("HTTP throughput ≥ %.1f× raw pgbench at %d clients (commands and GET /orders/{id}); service CPU "
+                "per request %s; projector catch-up ≥ %.1f× the direct SQL loop; `rebuild-projection --all` ≤ %.0f s; "
+                "end-to-end lag p99 ≤ %.0f ms at half the POST /orders rate; RSS ≤ %.0f MiB per process at rest"
+                % (TARGETS["command_ratio"], self.config["headline"],
+                   ", ".join("%s ≤ %.0f µs" % (k, v) for k, v in TARGETS["cpu_us"].items()),
+                   TARGETS["catchup_ratio"], TARGETS["rebuild_seconds"], TARGETS["lag_p99_ms"],
+                   TARGETS["rss_rest_mib"]))
+
+    def results_markdown(self, table, cpu_table):
         config, git, settings = self.config, self.git, self.settings
         before, after = self.facts_before, self.facts_after
         catchup = self.figures["catchup"]
-        lag = self.figures["lag"]
         tools = report.tool_versions()
         lines = [
             "# Chronicle benchmark%s — %s, commit %s" % (" (smoke)" if self.args.smoke else "",
@@ -428,10 +511,15 @@ class Bench:
             "",
             table,
             "",
-            "Targets: HTTP command throughput ≥ %.1f× raw pgbench at %d clients; projector catch-up ≥ %.1f× the "
-            "direct SQL loop; end-to-end lag p99 ≤ %.0f ms at 1,000 commands/s; RSS ≤ %.0f MiB per process at "
-            "rest." % (TARGETS["command_ratio"], config["headline"], TARGETS["catchup_ratio"], TARGETS["lag_p99_ms"],
-                       TARGETS["rss_rest_mib"]),
+            "Targets: %s." % self.targets_text(),
+            "",
+            "## CPU time per request",
+            "",
+            "User + system time over each step (`/proc/<pid>/stat`, all threads) ÷ requests served; the projector's "
+            "until it had projected the step's events, ÷ those events; PostgreSQL's summed over the postmaster and "
+            "all its backends (the projector's included, on both sides); wrk's and pgbench's their own.",
+            "",
+            cpu_table,
             "",
         ]
         if self.notes:
@@ -481,12 +569,14 @@ class Bench:
                catchup["capture_seconds"], report.number(catchup["capture_log_bytes"] / 1e6, 1),
                report.number(catchup["raw_script_bytes"] / 1e6, 1)),
             "| replay | %s |" % catchup["replay_summary"],
-            "| lag phase | %d commands/s for %d s (%d scheduled, issued over %.2f s, at most %d in flight); "
-            "Consistency-Wait 5000; command latency p50 %s / p99 %s ms; %d + %d HTTP connections (command + "
-            "query); the Python client used %.0f%% of one core |"
-            % (lag["target_rate"], lag["seconds"], lag["issued"], lag["issue_seconds"], lag["max_commands"],
-               report.ms(lag["command_p50_ms"]), report.ms(lag["command_p99_ms"]), lag["connections"][0],
-               lag["connections"][1], 100 * lag["client_cpu_share"]),
+        ]
+        lines += ["| lag phase | %d commands/s for %d s (%d scheduled, issued over %.2f s, at most %d in flight); "
+                  "Consistency-Wait 5000; command latency p50 %s / p99 %s ms; %d + %d HTTP connections (command + "
+                  "query); the Python client used %.0f%% of one core |"
+                  % (lag["target_rate"], lag["seconds"], lag["issued"], lag["issue_seconds"], lag["max_commands"],
+                     report.ms(lag["command_p50_ms"]), report.ms(lag["command_p99_ms"]), lag["connections"][0],
+                     lag["connections"][1], 100 * lag["client_cpu_share"]) for lag in self.figures["lag"]]
+        lines += [
             "",
             "## Commands",
             "",

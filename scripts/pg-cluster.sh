@@ -3,6 +3,7 @@
 #
 #   pg-cluster.sh start DIR [durable|fast]   start (initdb first if needed); prints the URL
 #   pg-cluster.sh stop DIR                   fast shutdown, if running
+#   pg-cluster.sh crash DIR                  immediate shutdown (as a crash: unlogged tables are emptied at the next start)
 #   pg-cluster.sh url DIR                    the URL of a running cluster
 #
 # PostgreSQL refuses to run as root: as root, the server runs as the
@@ -11,8 +12,8 @@
 # symlink to it.
 set -euo pipefail
 
-cmd=${1:?usage: pg-cluster.sh start|stop|url DIR [durable|fast]}
-dir=${2:?usage: pg-cluster.sh start|stop|url DIR [durable|fast]}
+cmd=${1:?usage: pg-cluster.sh start|stop|crash|url DIR [durable|fast]}
+dir=${2:?usage: pg-cluster.sh start|stop|crash|url DIR [durable|fast]}
 mode=${3:-durable}
 
 bindir=""
@@ -101,6 +102,11 @@ start)
     ;;
 stop)
     if running; then as_owner "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi
+    ;;
+crash)
+    # Stops the server as a crash would (no shutdown checkpoint): the next
+    # start recovers from the WAL and empties unlogged tables.
+    if running; then as_owner "$bindir/pg_ctl" -D "$data" -m immediate -w stop >/dev/null; fi
     ;;
 url)
     running || { echo "pg-cluster: not running: $dir" >&2; exit 1; }

@@ -15,6 +15,10 @@ extension Company {
         "company.renamed": 1,
     ]
 
+    /// The stream type and its stored event types, for readers of the whole
+    /// log (the event feed's filters).
+    public static let declaredStream = StreamDeclaration(streamType: streamType, eventTypes: storedTypes.keys)
+
     public static let codec = EventCodec<Event>(encode: encode, decode: decode)
 
     private static func encode(_ event: Event) throws -> EncodedEvent {

@@ -1,4 +1,6 @@
 public import ArgumentParser
+import EventFeed
+public import EventSourcing
 import Foundation
 import LibPQ
 import PostgresEventStore
@@ -9,7 +11,7 @@ public struct AdminCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "chronicle-admin",
         abstract: "Operate a Chronicle database.",
-        subcommands: [Migrate.self, Projections.self, RebuildProjection.self])
+        subcommands: [Migrate.self, Projections.self, RebuildProjection.self, Tail.self])
 
     public init() {}
 
@@ -17,10 +19,15 @@ public struct AdminCommand: AsyncParsableCommand {
     /// subcommands (their validation runs while parsing, so a task-local
     /// value rather than a parameter).
     @TaskLocal static var projections = ProjectionRegistry([])
+    /// The stream and event types they declare, for `tail`'s filters.
+    @TaskLocal static var vocabulary = FeedVocabulary([StreamDeclaration]())
 
-    /// The executable's entry: runs the subcommand over `contexts`' projections.
-    public static func main(contexts: [any ProjectionModule.Type]) async {
-        await $projections.withValue(ProjectionRegistry(contexts)) { await main() }
+    /// The executable's entry: runs the subcommand over `contexts`'
+    /// projections and declared streams.
+    public static func main(contexts: [any (ProjectionModule & StreamDeclaring).Type]) async {
+        await $projections.withValue(ProjectionRegistry(contexts.map { $0 as any ProjectionModule.Type })) {
+            await $vocabulary.withValue(FeedVocabulary(contexts.map { $0 as any StreamDeclaring.Type })) { await main() }
+        }
     }
 }
 

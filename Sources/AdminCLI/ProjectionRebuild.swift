@@ -10,9 +10,12 @@ import ReadModel
 ///    schema of their own (`rebuild_<name>`) and filled from the first event,
 ///    with their own checkpoint row (`<name>@rebuild`), batch by batch, each
 ///    batch and its checkpoint in one transaction — so an interrupted rebuild
-///    (Ctrl-C, a crash) loses nothing and the next run resumes where it
-///    stopped. Meanwhile the live projector and the query service go on with
-///    the live tables.
+///    (Ctrl-C, a killed process) loses nothing and the next run resumes where
+///    it stopped. Meanwhile the live projector and the query service go on
+///    with the live tables. What nobody reads yet is built cheaply: the
+///    tables are unlogged until just before the swap (a server crash empties
+///    them, and the next run sees it and starts afresh), and only the
+///    projection's own event types are read from the log.
 /// 2. **Swap.** Once the new tables are near the head of the log, one
 ///    transaction locks the live checkpoint row (waiting for the live
 ///    projector's batch in flight) and then the live tables (holding back
@@ -53,7 +56,8 @@ struct ProjectionRebuild {
             throw AdminFailure("a rebuild of '\(projection)' is already running")
         }
         var position = try await prepare()
-        let counts = try await RebuildStorage.eventCounts(upTo: position, on: connection)
+        let counts = try await RebuildStorage.eventCounts(upTo: position, ofTypes: rebuiltProjection.eventTypes,
+                                                          on: connection)
         var done = counts.done
         let total = counts.total
         var progress = RebuildProgress(projection: projection, done: done, total: max(total, done), resumed: done > 0)
@@ -64,16 +68,23 @@ struct ProjectionRebuild {
         // pass leaves little behind (the swap applies that rest under its
         // lock), or after `maxPasses` when writers keep pace with us.
         var passes = 0
+        var statistics = AnalyzeSchedule()
         while let target = try await EventLog.head(on: connection), target > position {
             position = try await applyBatches(after: position, upTo: target, on: connection, inTransaction: false) {
                 done += $0
                 progress.update(done: done, total: max(progress.total, done))
                 report(progress)
+                return statistics.record($0)
             }
             passes += 1
             let behind = try await EventLog.lag(after: position, cap: batchSize, on: connection).events
             if behind <= batchSize || passes >= Self.maxPasses { break }
         }
+        // Into the WAL once, before they go live (`buildUnlogged`); and with
+        // statistics of their own, not a planner's guess for tables it has
+        // never looked at.
+        try await RebuildStorage.makeDurable(liveTables, in: rebuildSchema, on: connection)
+        try await rebuiltProjection.analyzeTables(on: connection)
         done += try await swap(from: position)
         progress.update(done: done, total: max(progress.total, done))
         progress.swapped = true
@@ -87,52 +98,81 @@ struct ProjectionRebuild {
     /// interrupted run left; returns the position to continue after.
     private func prepare() async throws -> LogPosition {
         if let existing = try await ProjectionCheckpoints.load(checkpointName, on: connection),
-           try await RebuildStorage.schemaExists(rebuildSchema, on: connection) {
+           try await RebuildStorage.isIntact(rebuildSchema, on: connection) {
             return existing.position
         }
         try await connection.withTransaction { tx in
             try await RebuildStorage.dropSchema(rebuildSchema, on: tx)
             try await projections.createTables(forProjection: projection, in: rebuildSchema, on: tx)
+            try await RebuildStorage.buildUnlogged(liveTables, in: rebuildSchema, on: tx)
             try await ProjectionCheckpoints.remove(checkpointName, on: tx)
             try await ProjectionCheckpoints.ensure([checkpointName], on: tx)
         }
         return .start
     }
 
-    /// Applies batches until `target`, telling `applied` each batch's size;
-    /// returns the position reached.
+    /// Applies batches until `target`, telling `applied` each batch's count
+    /// of events applied (it answers whether the rebuild tables are due for
+    /// `ANALYZE`, between two batches); returns the position reached.
     private func applyBatches(after start: LogPosition, upTo target: LogPosition, on connection: Connection,
-                              inTransaction: Bool, applied: (Int) -> Void) async throws -> LogPosition {
+                              inTransaction: Bool, applied: (Int) -> Bool) async throws -> LogPosition {
         var position = start
+        var window = batchSize
         while position < target {
-            let (count, next) = try await applyBatch(after: position, upTo: target, on: connection,
-                                                     inTransaction: inTransaction)
-            if count == 0 { break }
-            position = next
-            applied(count)
+            let batch = try await applyBatch(after: position, upTo: target, window: window, on: connection,
+                                             inTransaction: inTransaction)
+            guard batch.reached > position else { break }
+            position = batch.reached
+            // Few of the rows scanned were this projection's: look further
+            // ahead next time (a projection of another context passes over
+            // a million events in a few dozen batches).
+            window = batch.applied < batchSize / 2 ? min(window * 2, batchSize * Self.maxWindowFactor) : batchSize
+            if applied(batch.applied), !inTransaction { try await rebuiltProjection.analyzeTables(on: connection) }
         }
         return position
     }
 
+    /// How far past `batchSize` rows a batch looks for its projection's
+    /// events (`EventLog.scan`'s window).
+    static let maxWindowFactor = 64
+
+    /// The projection's tables, unqualified (the same in both schemas).
+    private var liveTables: [String] { projections.projection(named: projection)!.tables }
+
+    private var rebuiltProjection: any ReadModelProjection {
+        projections.projection(named: projection, schema: rebuildSchema)!
+    }
+
     /// Applies the next batch, up to `target`, to the rebuild tables and
     /// moves the rebuild checkpoint, in one transaction (or in the caller's).
-    private func applyBatch(after position: LogPosition, upTo target: LogPosition, on connection: Connection,
-                            inTransaction: Bool) async throws -> (Int, LogPosition) {
-        let events = Array(try await EventLog.read(after: position, limit: batchSize, on: connection)
-            .prefix { $0.position <= target })
-        guard let last = events.last?.position else { return (0, position) }
-        let rebuilt = projections.projection(named: projection, schema: rebuildSchema)!
+    /// Only the projection's event types are read (the engine would pass
+    /// the others by): at most `batchSize` of them among the next `window`
+    /// rows of the log.
+    private func applyBatch(after position: LogPosition, upTo target: LogPosition, window: Int, on connection: Connection,
+                            inTransaction: Bool) async throws -> (applied: Int, reached: LogPosition) {
+        let rebuilt = rebuiltProjection
+        let scan = try await EventLog.scan(after: position, limit: batchSize, matching: rebuilt.eventFilter,
+                                           window: window, on: connection)
+        guard let end = scan.end else { return (0, position) }
+        let events = Array(scan.events.prefix { $0.position <= target })
+        // Past every row scanned; or, when the scan found events of ours
+        // beyond `target` (left for later), to `target`: the scan reads in
+        // log order, so every row up to it was seen.
+        let reached = events.count < scan.events.count ? target : end
         let apply: (Connection) async throws -> Void = { tx in
-            try await rebuilt.apply(events, on: tx)
-            try await ProjectionCheckpoints.advance(checkpointName, from: position, to: last, on: tx)
+            if !events.isEmpty {
+                try ProjectionCheckpoints.planStatementsAfresh(on: tx)
+                try await rebuilt.apply(events, on: tx)
+            }
+            try await ProjectionCheckpoints.advance(checkpointName, from: position, to: reached, on: tx)
         }
         if inTransaction { try await apply(connection) } else { try await connection.withTransaction(apply) }
-        return (events.count, last)
+        return (events.count, reached)
     }
 
     /// Returns how many events it applied while the live tables were locked.
     private func swap(from start: LogPosition) async throws -> Int {
-        let tables = projections.projection(named: projection)!.tables
+        let tables = liveTables
         return try await connection.withTransaction { tx in
             // The checkpoint row first, then the tables. A live batch claims
             // the same row as its first statement (`claimStatement`) before
@@ -156,6 +196,7 @@ struct ProjectionRebuild {
             if let target = try await EventLog.head(on: tx) {
                 position = try await applyBatches(after: start, upTo: target, on: tx, inTransaction: true) {
                     appliedWhileLocked += $0
+                    return false
                 }
             }
             try await RebuildStorage.swapIn(tables, from: rebuildSchema, retiring: retiredSchema, on: tx)

@@ -68,6 +68,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// An answer to write once the responses in flight are written.
     private var pendingAnswer: (ProblemDetails, ConnectionMetrics.CloseReason?)?
     private var closeAfterResponses = false
+    /// The response being written is a live event stream, which enforces
+    /// its own limit on a client that reads nothing (the feed's idle
+    /// timeout), so the write timeout does not cut it first.
+    private var streamingResponse = false
     /// Our side is closed; the client's may still send (and is ignored).
     private var lingering = false
 
@@ -263,15 +267,20 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(var response) where closeAfterResponses:
+        case .head(var response):
+            streamingResponse = response.headerFields[.contentType]?.hasPrefix("text/event-stream") ?? false
+            guard closeAfterResponses else {
+                context.write(data, promise: promise)
+                return
+            }
             response.headerFields[.connection] = "close"
             context.write(wrapOutboundOut(.head(response)), promise: promise)
             return
-        case .head, .body:
+        case .body:
             context.write(data, promise: promise)
             return
         case .end:
-            break
+            streamingResponse = false
         }
         responsesEnded += 1
         guard !responsesInFlight else {
@@ -294,7 +303,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
             writeDeadline = nil
-        } else if writeDeadline == nil {
+        } else if writeDeadline == nil && !streamingResponse {
             writeDeadline = .now() + TimeAmount(limits.readTimeout)
             ensureTimer(context: context, at: writeDeadline!)
         }

@@ -65,10 +65,10 @@ public struct ServiceSettings: ParsableArguments, Sendable {
         if let size = try poolSize ?? integer("DATABASE_POOL_SIZE"), size < 1 {
             throw ValidationError("the pool size (DATABASE_POOL_SIZE) must be at least 1")
         }
-        _ = try seconds(poolTimeout, "DATABASE_POOL_TIMEOUT")
-        _ = try seconds(idleTimeout, "HTTP_IDLE_TIMEOUT")
-        let header = try seconds(headerTimeout, "HTTP_HEADER_TIMEOUT")
-        let read = try seconds(readTimeout, "HTTP_READ_TIMEOUT")
+        _ = try Self.seconds(poolTimeout, "DATABASE_POOL_TIMEOUT")
+        _ = try Self.seconds(idleTimeout, "HTTP_IDLE_TIMEOUT")
+        let header = try Self.seconds(headerTimeout, "HTTP_HEADER_TIMEOUT")
+        let read = try Self.seconds(readTimeout, "HTTP_READ_TIMEOUT")
         if (header ?? HTTPConnectionLimits.defaultHeaderTimeout) > (read ?? HTTPConnectionLimits.defaultReadTimeout) {
             throw ValidationError("HTTP_HEADER_TIMEOUT must not be longer than HTTP_READ_TIMEOUT")
         }
@@ -79,8 +79,8 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     }
 
     /// A timeout from its flag or environment variable: seconds, more than
-    /// 0 and at most a day.
-    private func seconds(_ flag: Double?, _ variable: String) throws -> Duration? {
+    /// 0 and at most a day. Every duration setting of every process reads so.
+    public static func seconds(_ flag: Double?, _ variable: String) throws -> Duration? {
         var value = flag
         if value == nil, let text = environment(variable) {
             guard let number = Double(text) else {
@@ -95,7 +95,11 @@ public struct ServiceSettings: ParsableArguments, Sendable {
         return .milliseconds(Int64((value * 1000).rounded(.up)))
     }
 
-    private func integer(_ variable: String) throws -> Int? {
+    private func integer(_ variable: String) throws -> Int? { try Self.integer(nil, variable) }
+
+    /// A whole number from its flag or environment variable.
+    public static func integer(_ flag: Int?, _ variable: String) throws -> Int? {
+        if let flag { return flag }
         guard let text = environment(variable) else { return nil }
         guard let number = Int(text) else { throw ValidationError("\(variable) must be a whole number, not '\(text)'") }
         return number
@@ -108,9 +112,9 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     public func resolvedConnectionLimits(descriptorLimit: Int, openDescriptors: Int,
                                          databaseConnections: Int) throws -> HTTPConnectionLimits {
         var limits = HTTPConnectionLimits()
-        if let idle = try seconds(idleTimeout, "HTTP_IDLE_TIMEOUT") { limits.idleTimeout = idle }
-        if let header = try seconds(headerTimeout, "HTTP_HEADER_TIMEOUT") { limits.headerTimeout = header }
-        if let read = try seconds(readTimeout, "HTTP_READ_TIMEOUT") { limits.readTimeout = read }
+        if let idle = try Self.seconds(idleTimeout, "HTTP_IDLE_TIMEOUT") { limits.idleTimeout = idle }
+        if let header = try Self.seconds(headerTimeout, "HTTP_HEADER_TIMEOUT") { limits.headerTimeout = header }
+        if let read = try Self.seconds(readTimeout, "HTTP_READ_TIMEOUT") { limits.readTimeout = read }
         let fromEnvironment = try integer("HTTP_MAX_CONNECTIONS")
         limits.maxConnections = maxConnections ?? fromEnvironment
             ?? HTTPConnectionLimits.defaultMaxConnections(descriptorLimit: descriptorLimit, openDescriptors: openDescriptors,
@@ -120,7 +124,10 @@ public struct ServiceSettings: ParsableArguments, Sendable {
         return limits
     }
 
-    private func environment(_ name: String) -> String? {
+    private func environment(_ name: String) -> String? { Self.environment(name) }
+
+    /// An environment variable; empty counts as unset.
+    public static func environment(_ name: String) -> String? {
         ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 
@@ -139,7 +146,7 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     public var resolvedPoolSize: Int? { poolSize ?? environment("DATABASE_POOL_SIZE").flatMap(Int.init) }
     /// How long a task waits for a pooled connection.
     public func resolvedPoolTimeout() throws -> Duration {
-        try seconds(poolTimeout, "DATABASE_POOL_TIMEOUT") ?? .seconds(5)
+        try Self.seconds(poolTimeout, "DATABASE_POOL_TIMEOUT") ?? .seconds(5)
     }
     public var resolvedMigrationsDirectory: String? { migrationsDirectory ?? environment("CHRONICLE_MIGRATIONS") }
 }

@@ -169,6 +169,20 @@ extension Array: PostgresDecodable where Element == UInt8 {
     }
 }
 
+/// A `text[]` parameter (cast it: `\(TextArray(names))::text[]`). Every
+/// element is quoted, so commas, braces and quotes inside one stay its own.
+public struct TextArray: PostgresEncodable, Equatable {
+    public var elements: [String]
+
+    public init(_ elements: [String]) { self.elements = elements }
+
+    public var postgresText: String? {
+        "{" + elements.map { element in
+            "\"" + element.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }.joined(separator: ",") + "}"
+    }
+}
+
 /// `json`/`jsonb` as raw UTF-8 bytes, so callers choose how to decode them.
 public struct JSONText: PostgresCodable, Equatable {
     public var bytes: [UInt8]

@@ -43,6 +43,14 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
         }
 
         public mutating func appendInterpolation(unsafeRaw text: String) { self.text += text }
+
+        /// A fragment of our own SQL, its placeholders renumbered to follow
+        /// the ones before it: a rule written once (the log's reading rule)
+        /// spliced into every statement that follows it.
+        public mutating func appendInterpolation(_ fragment: SQL) {
+            text += fragment.text.renumberingPlaceholders(by: bindings.count)
+            bindings += fragment.bindings
+        }
     }
 
     /// Appends `other`, renumbering its `$n` placeholders to follow ours, so

@@ -14,10 +14,16 @@ enum EventRows {
         metadata->>'causation_id' AS causation_id
         """
 
+    /// How many `columns` there are: a statement's own columns follow them.
+    static let columnCount = 12
+
+    static func position(_ row: Row) throws -> LogPosition {
+        LogPosition(transactionID: try row.decode(UInt64.self, at: 1), globalPosition: try row.decode(Int64.self, at: 0))
+    }
+
     static func decode(_ row: Row) throws -> RecordedEvent {
         RecordedEvent(
-            position: LogPosition(transactionID: try row.decode(UInt64.self, at: 1),
-                                  globalPosition: try row.decode(Int64.self, at: 0)),
+            position: try position(row),
             stream: StreamName(type: try row.decode(String.self, at: 3), id: try row.decode(UUID.self, at: 2)),
             streamVersion: try row.decode(Int.self, at: 4),
             event: EncodedEvent(type: try row.decode(String.self, at: 5), schemaVersion: try row.decode(Int.self, at: 6),

@@ -96,6 +96,7 @@ public enum ProjectionCheckpoints {
                                on connection: Connection, _ write: (Connection) async throws -> Void) async throws {
         do {
             try connection.sendAhead("BEGIN")
+            try planStatementsAfresh(on: connection)
             try connection.sendAhead(claimStatement(name, at: checkpoint))
             try await write(connection)
             let outcomes = try await connection.pipeline([advanceStatement(name, from: checkpoint, to: next), "COMMIT"])
@@ -105,6 +106,20 @@ public enum ProjectionCheckpoints {
             if let error = error as? PostgresError, let moved = checkpointMoved(error, name: name) { throw moved }
             throw error
         }
+    }
+
+    /// Has every statement of the caller's open transaction planned for its
+    /// own parameters, sent ahead of the next one (no round trip of its own).
+    ///
+    /// A batch's statements are prepared once per connection, and after
+    /// five runs PostgreSQL may settle on one generic plan, replanned only
+    /// when the tables' statistics change. Made while the read tables were
+    /// nearly empty, that plan scans them whole (a hash join against the
+    /// batch's rows), and goes on scanning them for every batch while they
+    /// grow to millions of rows. Planning costs microseconds; a batch writes
+    /// up to thousands of rows.
+    public static func planStatementsAfresh(on connection: Connection) throws {
+        try connection.sendAhead("SET LOCAL plan_cache_mode = force_custom_plan")
     }
 
     /// Locks `name`'s checkpoint row (creating it if missing) for the rest

@@ -22,8 +22,7 @@ public enum EventLog {
     public static func read(after position: LogPosition, limit: Int, on connection: Connection) async throws -> [RecordedEvent] {
         try await connection.query("""
             SELECT \(unsafeRaw: EventRows.columns) FROM events
-            WHERE (transaction_id, global_position) > (\(position.transactionID)::xid8, \(position.globalPosition)::bigint)
-              AND transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
+            WHERE \(committed(after: position))
             ORDER BY transaction_id, global_position
             LIMIT \(limit)
             """).map(EventRows.decode)
@@ -34,11 +33,85 @@ public enum EventLog {
     public static func head(on connection: Connection) async throws -> LogPosition? {
         try await connection.query("""
             SELECT transaction_id, global_position FROM events
-            WHERE transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))
+            WHERE \(unsafeRaw: belowWatermark)
             ORDER BY transaction_id DESC, global_position DESC
             LIMIT 1
             """).first.map { LogPosition(transactionID: try $0.decode(UInt64.self, at: 0),
                                          globalPosition: try $0.decode(Int64.self, at: 1)) }
+    }
+
+    /// The reading rule, written once for every reader of the whole log:
+    /// rows after `position` in log order, written by transactions older than
+    /// every one still running.
+    static func committed(after position: LogPosition) -> SQL {
+        """
+        (transaction_id, global_position) > (\(position.transactionID)::xid8, \(position.globalPosition)::bigint)
+          AND \(unsafeRaw: belowWatermark)
+        """
+    }
+
+    /// No row can appear later below this: every transaction under it has ended.
+    static let belowWatermark = "transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))"
+}
+
+/// What a filtered read of the log found: the events the filter kept, and
+/// the position the reader has now passed, which lies beyond the events when
+/// the filter left out the ones after them.
+public struct LogScan: Sendable, Equatable {
+    public var events: [RecordedEvent]
+    /// The last position read, kept or not; nil when nothing was read.
+    public var end: LogPosition?
+
+    public init(events: [RecordedEvent], end: LogPosition?) {
+        self.events = events
+        self.end = end
+    }
+}
+
+extension EventLog {
+    /// Up to `limit` events after `position` that `filter` keeps, in log
+    /// order, by the same rule as `read`, looking at no more than
+    /// `window` rows: a filter that keeps few events still costs a bounded
+    /// read, and `end` says how far it got, so the next scan starts past
+    /// what was left out rather than reading it again.
+    ///
+    /// With nothing filtered it is `read`. Otherwise one statement scans the
+    /// window's positions (the index alone), picks the kept ones and the last
+    /// one scanned, and fetches the rows of those only. When `limit` events
+    /// were kept, `end` is the last of them: rows after it were not returned.
+    public static func scan(after position: LogPosition, limit: Int, matching filter: EventFilter, window: Int,
+                            on connection: Connection) async throws -> LogScan {
+        guard !filter.isEverything else {
+            let events = try await read(after: position, limit: limit, on: connection)
+            return LogScan(events: events, end: events.last?.position)
+        }
+        let streamTypes = filter.streamTypes.isEmpty ? nil : TextArray(filter.streamTypes)
+        let eventTypes = filter.eventTypes.isEmpty ? nil : TextArray(filter.eventTypes)
+        let rows = try await connection.query("""
+            WITH scanned AS (
+                SELECT transaction_id, global_position,
+                       (\(streamTypes)::text[] IS NULL OR stream_type = ANY(\(streamTypes)::text[]))
+                       AND (\(eventTypes)::text[] IS NULL OR event_type = ANY(\(eventTypes)::text[])) AS kept
+                FROM events
+                WHERE \(committed(after: position))
+                ORDER BY transaction_id, global_position
+                LIMIT \(max(window, limit))
+            ), picked AS (
+                (SELECT transaction_id, global_position, kept FROM scanned WHERE kept
+                 ORDER BY transaction_id, global_position LIMIT \(limit))
+                UNION
+                (SELECT transaction_id, global_position, kept FROM scanned
+                 ORDER BY transaction_id DESC, global_position DESC LIMIT 1)
+            )
+            SELECT \(unsafeRaw: EventRows.columns), picked.kept FROM events JOIN picked USING (transaction_id, global_position)
+            ORDER BY transaction_id, global_position
+            """)
+        var events: [RecordedEvent] = []
+        for row in rows where events.count < limit {
+            if try row.decode(Bool.self, at: EventRows.columnCount) { events.append(try EventRows.decode(row)) }
+        }
+        let lastScanned = try rows.last.map(EventRows.position)
+        return LogScan(events: events, end: events.count == limit ? events.last?.position : lastScanned)
     }
 }
 

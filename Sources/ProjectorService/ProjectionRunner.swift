@@ -64,6 +64,13 @@ final class ProjectionRunner: Sendable {
         /// Events waiting and the checkpoint unmoved this long, while this
         /// copy holds the lease: stalled (`StallWatch`).
         var stallAfter: Duration = .seconds(30)
+        /// Events applied before the first `ANALYZE` of the projection's
+        /// tables (`AnalyzeSchedule`).
+        var firstAnalyzeAfter = 1000
+        /// How long a projection whose last batch held nothing for it (and
+        /// was not full) waits before it reads again, so that it moves its
+        /// checkpoint over several of the others' commits at once.
+        var idlePause: Duration = .milliseconds(25)
     }
 
     enum Phase: String, Sendable {
@@ -71,6 +78,10 @@ final class ProjectionRunner: Sendable {
     }
 
     let projection: any ReadModelProjection
+    /// The events `projection` writes anything for (the others only move
+    /// its checkpoint); kept, as a declarative projection gathers it from
+    /// its handlers.
+    let relevant: EventFilter
     let pool: ConnectionPool
     let conninfo: String
     let settings: Settings
@@ -86,6 +97,7 @@ final class ProjectionRunner: Sendable {
          doorbell: Doorbell = Doorbell(), reader: SharedLogReader, metrics: ProjectionMetrics, logger: Logger,
          onBatchCommitted: @escaping @Sendable () -> Void) {
         self.projection = projection
+        self.relevant = projection.eventFilter
         self.doorbell = doorbell
         self.reader = reader
         self.pool = pool
@@ -185,6 +197,8 @@ final class ProjectionRunner: Sendable {
         set(.running)
         metrics.checkpoint(checkpoint)
         var leaseCheckedAt = ContinuousClock.now
+        var statistics = AnalyzeSchedule(first: settings.firstAnalyzeAfter,
+                                          alreadyApplied: Int(checkpoint.globalPosition))
         while true {
             if Task.isShuttingDownGracefully || Task.isCancelled { throw Stopped() }
             if ContinuousClock.now - leaseCheckedAt > settings.leaseCheckInterval {
@@ -197,7 +211,19 @@ final class ProjectionRunner: Sendable {
                 continue
             }
             do {
-                checkpoint = try await applyBatch(events, from: checkpoint, lease: lease)
+                let writes = relevant.matchesAny(events)
+                checkpoint = try await applyBatch(events, from: checkpoint, lease: lease, writes: writes)
+                if writes, statistics.record(events.count) { await analyzeTables() }
+                if !writes, events.count < settings.batchSize {
+                    // Another context's events, a few per commit: woken by
+                    // each commit, this projection would move its checkpoint
+                    // as often as the busy ones write, and wake them in turn
+                    // (a read and a statement each time, for nothing to
+                    // write). A short pause lets it take them in bulk; a
+                    // consistency-token wait on its views may last that much
+                    // longer. A full batch (a catch-up) goes on at once.
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.idlePause) }
+                }
             } catch is CheckpointMoved {
                 // A rebuild swapped new tables in (or, against the lease's
                 // promise, another copy wrote): our batch was rolled back
@@ -209,6 +235,17 @@ final class ProjectionRunner: Sendable {
                 set(.running)
                 metrics.checkpoint(checkpoint)
             }
+        }
+    }
+
+    /// Fresh planner statistics for the projection's tables, outside any
+    /// batch. A failure only costs plans: it is logged, and tailing goes on.
+    private func analyzeTables() async {
+        do {
+            try await pool.withConnection { try await projection.analyzeTables(on: $0) }
+        } catch {
+            logger.warning("could not refresh the statistics of the projection's tables",
+                           metadata: ["error": "\(error)"])
         }
     }
 
@@ -232,9 +269,9 @@ final class ProjectionRunner: Sendable {
     /// Applies a batch; on failure, event by event, to find and stop at a
     /// poison event. Returns the new checkpoint.
     private func applyBatch(_ events: [RecordedEvent], from checkpoint: LogPosition,
-                            lease: Connection) async throws -> LogPosition {
+                            lease: Connection, writes: Bool) async throws -> LogPosition {
         do {
-            return try await commit(events, from: checkpoint)
+            return try await commit(events, from: checkpoint, writes: writes)
         } catch let error as PostgresError where error.isConnectionFailure {
             throw error
         } catch let moved as CheckpointMoved {
@@ -252,7 +289,7 @@ final class ProjectionRunner: Sendable {
             var attempt = 1
             while true {
                 do {
-                    position = try await commit([event], from: position)
+                    position = try await commit([event], from: position, writes: relevant.matchesAny([event]))
                     break
                 } catch let error as PostgresError where error.isConnectionFailure {
                     throw error
@@ -273,9 +310,23 @@ final class ProjectionRunner: Sendable {
         return position
     }
 
-    private func commit(_ events: [RecordedEvent], from checkpoint: LogPosition) async throws -> LogPosition {
+    /// `writes`: whether any of `events` is one `projection` writes for.
+    private func commit(_ events: [RecordedEvent], from checkpoint: LogPosition,
+                        writes: Bool) async throws -> LogPosition {
         let next = events[events.count - 1].position
         try await pool.withConnection { connection in
+            guard writes else {
+                // Nothing to write (events of other contexts, or of types
+                // this projection ignores): the checkpoint still moves, for
+                // consistency tokens and lag, but by its compare-and-set
+                // alone, one statement instead of a five-statement batch
+                // transaction. It needs no claim: with no table to write it
+                // cannot meet a rebuild's swap there, and a swap that holds
+                // or has moved the row makes the compare-and-set wait and
+                // then raise `CheckpointMoved`.
+                try await ProjectionCheckpoints.advance(projection.name, from: checkpoint, to: next, on: connection)
+                return
+            }
             try await ProjectionCheckpoints.inBatch(projection.name, from: checkpoint, to: next, on: connection) {
                 try await projection.apply(events, on: $0)
             }

@@ -1,3 +1,4 @@
+public import EventFeed
 public import EventSourcing
 import HTTPCommon
 public import LibPQ
@@ -25,6 +26,14 @@ import Synchronization
 /// every `recheckInterval` (short with a replica). Without a replica a
 /// longer interval is only a safety net for a lost notification (the
 /// projector's notifier connection was down).
+///
+/// The same connection is the process's one listener for the event feed:
+/// it also LISTENs on `CommitNotifier.eventsChannel` and rings `commits`,
+/// which wakes every open stream, on each notification of either channel
+/// (a projector's batch commit matters too: its transaction held the log's
+/// watermark back, so events committed meanwhile become readable only now)
+/// and on each reconnect. With a replica it rings again a little later
+/// (`replayEchoes`), once the replica has likely replayed the commit.
 public final class CheckpointWatcher: Service, Sendable {
     public static let replicaRecheckInterval = Duration.milliseconds(50)
     public static let primaryRecheckInterval = Duration.seconds(1)
@@ -33,8 +42,17 @@ public final class CheckpointWatcher: Service, Sendable {
     let pool: ConnectionPool
     let recheckInterval: Duration
     let logger: Logger
+    /// Rung when events may have committed: the feed's streams wait on it.
+    public let commits = FeedSignal()
+    /// After each notification, `commits` rings again after each of these
+    /// (a replica replays a commit after the primary's notification).
+    let replayEchoes: [Duration]
     private let state = Mutex(State())
     private let refreshBell = Doorbell()
+    private let echo = Mutex<Task<Void, Never>?>(nil)
+
+    /// The echoes for a replica: soon, then later for a replica that lags.
+    public static let replicaReplayEchoes: [Duration] = [.milliseconds(20), .milliseconds(100), .milliseconds(500)]
 
     private struct State {
         /// The checkpoints as last read.
@@ -56,10 +74,12 @@ public final class CheckpointWatcher: Service, Sendable {
     ///     notifications.
     public init(listeningOn conninfo: String, checkpointsFrom pool: ConnectionPool,
                 recheckInterval: Duration = CheckpointWatcher.primaryRecheckInterval,
+                replayEchoes: [Duration] = [],
                 logger: Logger = Logger(label: "chronicle.checkpoints")) {
         listenConninfo = conninfo
         self.pool = pool
         self.recheckInterval = recheckInterval
+        self.replayEchoes = replayEchoes
         self.logger = logger
     }
 
@@ -140,9 +160,36 @@ public final class CheckpointWatcher: Service, Sendable {
     }
 
     private func listen() async {
-        let listener = Listener(conninfo: listenConninfo, channels: [CommitNotifier.projectionsChannel], logger: logger)
+        let listener = Listener(conninfo: listenConninfo,
+                                channels: [CommitNotifier.eventsChannel, CommitNotifier.projectionsChannel], logger: logger)
         // A notification, or a reconnect after which anything may have happened.
-        for await _ in listener.cancelOnGracefulShutdown() { refreshBell.ring() }
+        for await event in listener.cancelOnGracefulShutdown() {
+            // Checkpoints move only with a batch (or after a reconnect).
+            var eventsOnly = false
+            if case .notification(let notification) = event { eventsOnly = notification.channel == CommitNotifier.eventsChannel }
+            if !eventsOnly { refreshBell.ring() }
+            commits.ring()
+            echoCommits()
+        }
+        echo.withLock { $0?.cancel() }
+    }
+
+    /// Rings `commits` again after each of `replayEchoes`, starting over
+    /// at each notification.
+    private func echoCommits() {
+        guard !replayEchoes.isEmpty else { return }
+        let echoes = replayEchoes, commits = commits
+        echo.withLock { task in
+            task?.cancel()
+            task = Task {
+                var waited = Duration.zero
+                for delay in echoes {
+                    guard (try? await Task.sleep(for: delay - waited)) != nil else { return }
+                    waited = delay
+                    commits.ring()
+                }
+            }
+        }
     }
 
     private func refreshWhenSignalled() async {

@@ -9,7 +9,9 @@ public import ReadModel
 /// A bounded context's read side: its projections, and its query routes,
 /// each turning a request into one typed query answered from its views.
 /// The query service serves the contexts its executable lists.
-public protocol QueryModule: ProjectionModule {
+/// It also declares its streams' stored types, which the event feed's
+/// filters accept.
+public protocol QueryModule: ProjectionModule, StreamDeclaring {
     static func registerQueries(on routes: QueryRoutes)
 }
 

@@ -31,6 +31,12 @@ public struct QueryParameters {
         return values.count == 1 ? values[0] : nil
     }
 
+    /// The parameter's text, nil when absent (or given twice: a problem).
+    public mutating func text(_ name: String) -> String? { single(name).map { String($0) } }
+
+    /// Every value of a parameter that may repeat, in request order.
+    public func all(_ name: String) -> [String] { (parameters[Substring(name)] ?? []).map { String($0) } }
+
     /// An integer in `range`, `fallback` when absent. As in JSON bodies, `2.0`
     /// counts as 2.
     public mutating func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) -> Int {

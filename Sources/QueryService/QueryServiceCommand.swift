@@ -1,4 +1,5 @@
 public import ArgumentParser
+import EventFeed
 import Foundation
 public import HTTPCommon
 public import Hummingbird
@@ -12,11 +13,19 @@ public struct QueryServiceCommand: ContextServingCommand {
         abstract: "Chronicle's read side: serves the projected views.",
         discussion: "Serves the query API on PORT (default 8081). With READ_DATABASE_URL, queries read from that "
             + "server (a replica) while DATABASE_URL still carries the projector's notifications. "
+            + "GET /events serves the event feed, live as Server-Sent Events with Accept: text/event-stream. "
             + "SIGTERM drains in-flight requests and exits 0.")
 
     public static let defaultPort = 8081
 
+    /// How often an open event stream looks at the log without a
+    /// notification: the fallback for one lost (the notifier's connection
+    /// down) or for a commit no notification follows.
+    public static let feedPollInterval: Duration = .seconds(1)
+
     @OptionGroup public var settings: ServiceSettings
+
+    @OptionGroup public var feed: FeedSettings
 
     @Option(name: .customLong("read-database-url"),
             help: "Server to read views and checkpoints from, e.g. a streaming replica (env READ_DATABASE_URL; default: DATABASE_URL)")
@@ -70,9 +79,15 @@ public struct QueryServiceCommand: ContextServingCommand {
             listeningOn: settings.resolvedDatabaseURL, checkpointsFrom: readPool,
             recheckInterval: replicaPool == nil ? CheckpointWatcher.primaryRecheckInterval
                 : CheckpointWatcher.replicaRecheckInterval,
+            replayEchoes: replicaPool == nil ? [] : CheckpointWatcher.replicaReplayEchoes,
             logger: host.logger)
         let router = try host.makeRouter(servesOpenAPI: true, readiness: extraReadiness)
         QueryController(pool: readPool, watcher: watcher).add(contexts, to: router)
+        let limits = try feed.resolved()
+        FeedController(pool: readPool, vocabulary: FeedVocabulary(contexts), limits: limits,
+                       streams: FeedStreams(limit: limits.maxStreams, registry: host.registry),
+                       commits: watcher.commits, pollInterval: Self.feedPollInterval, logger: host.logger)
+            .add(to: router)
         return Parts(router: router, watcher: watcher, replicaPool: replicaPool)
     }
 }

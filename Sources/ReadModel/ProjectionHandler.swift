@@ -53,6 +53,9 @@ extension DeclarativeProjection {
         try await batch.run(on: connection)
     }
 
+    /// Every type a handler lists: the engine passes all others by.
+    public var eventTypes: [String]? { handlers.flatMap(\.eventTypes) }
+
     /// Event types listed by more than one handler (the first one wins when
     /// applying); empty for a well-formed projection.
     public var eventTypesHandledTwice: [String] {

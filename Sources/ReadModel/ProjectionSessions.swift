@@ -9,9 +9,7 @@ public enum ProjectionSessions {
     /// disk flush per batch per projection, and the flush queue the command
     /// service's commits wait in.
     ///
-    /// Statements stay prepared (parsed once) but are planned for each
-    /// batch's rows: a plan cached for "some JSON" joins the read tables by
-    /// scanning them whole, which costs more with every row they gain (a
-    /// million-event catch-up ran 65 % longer).
-    public static let settings = ["synchronous_commit": "off", "plan_cache_mode": "force_custom_plan"]
+    /// (Plans are the batch's own business: `ProjectionCheckpoints.inBatch`
+    /// has every batch planned for its rows, whatever the session says.)
+    public static let settings = ["synchronous_commit": "off"]
 }

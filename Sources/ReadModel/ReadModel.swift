@@ -13,17 +13,33 @@ public protocol ReadModelProjection: Sendable {
     var name: String { get }
     /// The tables this projection owns (for rebuilds), unqualified.
     var tables: [String] { get }
+    /// The schema those tables are in (`public`, or a rebuild's own).
+    var schema: String { get }
     /// Applies `events` (already in log order) inside the caller's open transaction on `connection`.
     /// Throws if any event cannot be applied (undecodable data, constraint violation…); the caller rolls back.
     func apply(_ events: [RecordedEvent], on connection: Connection) async throws
+    /// The stored event types `apply` can change anything for, or nil when
+    /// it must see every event. A rebuild reads only these from the log.
+    var eventTypes: [String]? { get }
 }
 
 extension ReadModelProjection {
+    public var eventTypes: [String]? { nil }
+
+    /// The part of the log `apply` needs.
+    public var eventFilter: EventFilter { eventTypes.map { EventFilter(eventTypes: $0) } ?? .everything }
+
     /// Creates this projection's tables and indexes in `schema`, through the
     /// SQL function the migrations define for it,
     /// `<name>_projection_create_tables` (see `ReadModelSchema`).
     public func createTables(in schema: String, on connection: Connection) async throws {
         try await ReadModelSchema.createTables(function: "\(name)_projection_create_tables", in: schema, on: connection)
+    }
+
+    /// Refreshes the planner's statistics of this projection's tables (see
+    /// `ReadModelSchema.analyze`).
+    public func analyzeTables(on connection: Connection) async throws {
+        try await ReadModelSchema.analyze(tables.map { ReadModelSchema.qualified($0, in: schema) }, on: connection)
     }
 }
 

@@ -29,6 +29,19 @@ public enum ReadModelSchema {
         try await connection.query("SELECT \(unsafeRaw: quoteIdentifier(function))(\(schema))")
     }
 
+    /// `ANALYZE` of `tables` (qualified, as `qualified` gives them).
+    ///
+    /// Read tables start empty and grow by thousands of rows a second while
+    /// the projector catches up, long before autovacuum's first look at
+    /// them (a minute, then every 10% of growth): until then the planner
+    /// takes them for a few pages, and a join against the batch's rows
+    /// on a secondary key (the rows sharing a parent's id) stays a
+    /// sequential scan of a table that is no longer small.
+    public static func analyze(_ tables: [String], on connection: Connection) async throws {
+        guard !tables.isEmpty else { return }
+        try await connection.query(SQL(unsafeRaw: "ANALYZE " + tables.joined(separator: ", ")))
+    }
+
     /// `schema.table`, quoted for splicing into SQL text.
     public static func qualified(_ table: String, in schema: String) -> String {
         quoteIdentifier(schema) + "." + quoteIdentifier(table)

@@ -33,7 +33,8 @@ extension JSONValue {
         }
     }
 
-    private static func writeString(_ text: String, to output: inout [UInt8]) {
+    /// Appends `text` as a JSON string, escaped as `serialized()` escapes it.
+    public static func writeString(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {

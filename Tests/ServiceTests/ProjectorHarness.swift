@@ -49,7 +49,9 @@ final class RunningProjector: Sendable {
     ///   be a runner committing a checkpoint per batch for nothing.
     init(conninfo: String, projections: [any ReadModelProjection] = ProjectionRegistry.shop.all(), batchSize: Int = 1000,
          stallAfter: Duration = .seconds(30), expecting: Expecting = .smoothRunning) {
-        pool = ConnectionPool(conninfo: conninfo, maxConnections: 8, acquireTimeout: .seconds(10))
+        // Sessions as the projector executable sets them up.
+        pool = ConnectionPool(conninfo: try! ConnectionString.withSessionSettings(conninfo, ProjectionSessions.settings),
+                              maxConnections: 8, acquireTimeout: .seconds(10))
         let engine = ProjectorEngine(projections: projections, pool: pool, conninfo: conninfo, registry: registry,
                                      logger: log.logger(label: "test.projector"), batchSize: batchSize,
                                      stallAfter: stallAfter)

@@ -10,25 +10,7 @@ import Testing
 @Suite("Query service on a streaming replica")
 struct QueryReplicaTests {
     @Test func readsFromTheReplicaAreFreshForTokensAndWaitWhileReplayIsPaused() async throws {
-        let primary = try await PrivateCluster.start()
-        let replica: StreamingReplica
-        do {
-            replica = try await StreamingReplica.start(following: primary.url)
-        } catch {
-            await primary.destroy()
-            throw error
-        }
-        do {
-            let migrate = try await Connection.connect(primary.url)
-            try await SchemaMigrator(migrations: TestEnvironment.loadMigrations()).migrate(migrate)
-            // The fast test cluster commits asynchronously, so WAL reaches the
-            // replica only at the WAL writer's next flush (200 ms): measure
-            // with commits flushed at once, as in production.
-            try await migrate.execute(unsafeScript: "ALTER SYSTEM SET synchronous_commit = on")
-            try await migrate.query("SELECT pg_reload_conf()")
-            await migrate.close()
-            try await replica.waitForReplay(of: primary.url)
-
+        try await StreamingReplica.withMigratedPrimary { primary, replica in
             try await QueryAPIHarness.run(conninfo: primary.url, readDatabaseURL: replica.url) { api in
                 let ready = try await api.get("/health/ready")
                 #expect(ready.status == 200, "\(ready.body)")
@@ -69,6 +51,74 @@ struct QueryReplicaTests {
                 // Well before the 30 s wait ran out, with room for a loaded machine.
                 #expect(ContinuousClock.now - resumed < .seconds(20))
             }
+        }
+    }
+}
+
+extension QueryReplicaTests {
+    /// With READ_DATABASE_URL the feed reads the replica: while its replay
+    /// is paused, events committed on the primary are neither paged nor
+    /// streamed; once it resumes, the open stream delivers them (woken by
+    /// the primary's notifications and the replay echoes), each once.
+    @Test func theFeedReadsTheReplica() async throws {
+        try await StreamingReplica.withMigratedPrimary { primary, replica in
+            let service = try await RunningService.start("query-service", arguments: [
+                "--database-url", primary.url, "--read-database-url", replica.url, "--port", "0",
+                "--migrations", TestEnvironment.migrationsDirectory.path])
+            let notifier = CommitNotifier(conninfo: primary.url)
+            let notifying = Task { try await notifier.run() }
+            let pool = ConnectionPool(conninfo: primary.url, maxConnections: 1)
+            let shop = ShopWriter(store: PostgresEventStore(pool: pool, onCommit: { notifier.signal() }))
+            let stream = try await EventStreamReader.open(port: service.port)
+            try await shop.registerCustomer("Replayed")
+            try await waitUntil("the first event streamed from the replica", within: Bound.projection) {
+                stream.events.count == 1
+            }
+            let control = try await Connection.connect(replica.url)
+            try await control.query("SELECT pg_wal_replay_pause()")
+            try await shop.registerCustomer("Paused")
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(stream.events.count == 1, "streamed an event the replica has not replayed")
+            let page = QueryProcessTests.json(try await service.get("/events").body)
+            #expect((page["events"] as? [Any])?.count == 1)
+            try await control.query("SELECT pg_wal_replay_resume()")
+            try await waitUntil("the paused event streamed", within: Bound.projection) { stream.events.count == 2 }
+            #expect(Set(stream.events.compactMap(\.id)).count == 2)
+            stream.close()
+            #expect(await service.stop() == 0)
+            notifying.cancel()
+            await control.close()
+            await pool.close()
+        }
+    }
+}
+
+
+/// A hot standby of a private cluster, in a directory of its own under
+/// /var/tmp (where the `postgres` OS user can write when tests run as root).
+struct StreamingReplica: Sendable {
+    /// Runs `body` with a private primary, migrated, and a streaming
+    /// replica that has replayed the migrations; destroys both afterwards.
+    /// The fast test cluster commits asynchronously, so WAL would reach the
+    /// replica only at the WAL writer's next flush (200 ms): the primary
+    /// flushes commits at once, as in production.
+    static func withMigratedPrimary(_ body: (PrivateCluster, StreamingReplica) async throws -> Void) async throws {
+        let primary = try await PrivateCluster.start()
+        let replica: StreamingReplica
+        do {
+            replica = try await StreamingReplica.start(following: primary.url)
+        } catch {
+            await primary.destroy()
+            throw error
+        }
+        do {
+            let migrate = try await Connection.connect(primary.url)
+            try await SchemaMigrator(migrations: TestEnvironment.loadMigrations()).migrate(migrate)
+            try await migrate.execute(unsafeScript: "ALTER SYSTEM SET synchronous_commit = on")
+            try await migrate.query("SELECT pg_reload_conf()")
+            await migrate.close()
+            try await replica.waitForReplay(of: primary.url)
+            try await body(primary, replica)
         } catch {
             await replica.destroy()
             await primary.destroy()
@@ -77,11 +127,7 @@ struct QueryReplicaTests {
         await replica.destroy()
         await primary.destroy()
     }
-}
 
-/// A hot standby of a private cluster, in a directory of its own under
-/// /var/tmp (where the `postgres` OS user can write when tests run as root).
-struct StreamingReplica: Sendable {
     let directory: String
     let url: String
 

@@ -23,6 +23,19 @@ final class RawConnection: @unchecked Sendable {
         try await offThePool { try (0..<count).map { _ in try RawConnection(port: port) } }
     }
 
+    /// A connection whose first bytes go out right after the connect, on
+    /// the same thread: no scheduling gap for a short idle timeout to fall
+    /// into between the two.
+    static func open(port: Int, sending first: String) async throws -> RawConnection {
+        try await offThePool {
+            let connection = try RawConnection(port: port)
+            guard send(Array(first.utf8), on: connection.fd) else {
+                throw TestSetupError("the server closed the connection before its first bytes were sent")
+            }
+            return connection
+        }
+    }
+
     private init(port: Int) throws {
         fd = try LoopbackHTTP.connectedSocket(port: port)
     }

@@ -74,6 +74,7 @@ struct InterceptedProjection: ReadModelProjection {
 
     var name: String { inner.name }
     var tables: [String] { inner.tables }
+    var schema: String { inner.schema }
 
     func apply(_ events: [RecordedEvent], on connection: Connection) async throws {
         await interception.pass(.beforeWriting)
@@ -301,7 +302,8 @@ struct RebuildRaceTests {
             // Enough history that each rebuild takes many batches while the
             // writers go on.
             try await RebuildTests.preload(database.conninfo, units: 300)
-            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, projections: ProjectionRegistry.shop.names)
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, projections: ProjectionRegistry.shop.names,
+                                                        timeout: Bound.preloadCatchUp)
             let stop = StopSignal()
             let writers = (0..<8).map { _ in
                 Task {

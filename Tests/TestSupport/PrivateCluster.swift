@@ -48,6 +48,14 @@ public struct PrivateCluster: Sendable {
         return try await script("start", "fast")
     }
 
+    /// Stops the server as a crash would, then starts it: it recovers from
+    /// the WAL, and unlogged tables come back empty.
+    @discardableResult
+    public func crashAndRestart() async throws -> String {
+        _ = try await script("crash")
+        return try await script("start", "fast")
+    }
+
     /// Stops the server and deletes its data.
     public func destroy() async {
         _ = try? await script("stop")

@@ -7,6 +7,7 @@ import sys
 import time
 
 from . import pg
+from .cpu import children_seconds, process_seconds
 from .capture import migrate
 from .services import Service
 from .util import HarnessError, log, run, tail
@@ -69,17 +70,19 @@ def reset(repo, url, names):
 
 def run_projector(bin_dir, url, log_dir, label, repo, names, session, timeout):
     """Starts a projector and times it from its start until every projection
-    is at the head of the log; returns (seconds, RSS KiB at the end)."""
+    is at the head of the log; returns (seconds, RSS KiB at the end, CPU
+    seconds the projector used from its start)."""
     projector = Service("projector", bin_dir, url, log_dir, label, repo)
     started = time.monotonic()
     projector.start(timeout=timeout)
     wait_caught_up(session, names, timeout, alive=projector.alive)
     seconds = time.monotonic() - started
+    cpu_seconds = process_seconds(projector.pid)
     rss = projector.rss_kib()
     status = projector.stop()
     if status != 0:
         raise HarnessError("%s exited %s after SIGTERM; its log:\n%s" % (label, status, tail(projector.log_text())))
-    return seconds, rss
+    return seconds, rss, cpu_seconds
 
 
 def catchup(cluster, bin_dir, repo, workdir, log_dir, database, units, names, timeout):
@@ -99,7 +102,7 @@ def catchup(cluster, bin_dir, repo, workdir, log_dir, database, units, names, ti
     try:
         # 1. The projector from empty checkpoints.
         log("projector catch-up (timed)")
-        result["projector_seconds"], result["projector_rss_kib"] = run_projector(
+        result["projector_seconds"], result["projector_rss_kib"], result["projector_cpu_seconds"] = run_projector(
             bin_dir, cluster.url_for(database, "cbench-proj-catchup"), log_dir, "catchup-projector", repo,
             names, session, timeout)
         expected = fingerprint(url)
@@ -112,7 +115,7 @@ def catchup(cluster, bin_dir, repo, workdir, log_dir, database, units, names, ti
         pg.psql(cluster.url, 'ALTER DATABASE "%s" SET log_parameter_max_length = -1' % database)
         path, offset = cluster.csvlog()
         try:
-            result["capture_seconds"], _ = run_projector(
+            result["capture_seconds"], _, _ = run_projector(
                 bin_dir, cluster.url_for(database, "cbench-proj-capture"), log_dir, "capture-projector", repo,
                 names, session, timeout)
         finally:
@@ -160,12 +163,13 @@ def catchup(cluster, bin_dir, repo, workdir, log_dir, database, units, names, ti
         # 4. chronicle-admin rebuild-projection --all on the caught-up database.
         log("chronicle-admin rebuild-projection --all (timed)")
         pg.psql(url, "CHECKPOINT")
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), children_seconds()
         run([os.path.join(bin_dir, "chronicle-admin"), "rebuild-projection", "--all"], timeout=timeout,
             what="chronicle-admin rebuild-projection --all",
             env=dict(os.environ, DATABASE_URL=cluster.url_for(database, "bench-rebuild"), LOG_LEVEL="warning",
                      CHRONICLE_MIGRATIONS=os.path.join(repo, "migrations")), cwd=repo)
         result["rebuild_seconds"] = time.monotonic() - started
+        result["rebuild_cpu_seconds"] = children_seconds() - cpu_before
         rebuilt = fingerprint(url)
         result["rebuild_matches"] = rebuilt == expected
         if not result["rebuild_matches"]:

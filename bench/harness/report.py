@@ -21,6 +21,10 @@ def load_cell(result, unit="/s"):
     return cell
 
 
+def micros(value):
+    return "—" if value is None else number(value)
+
+
 def ratio(chronicle, raw):
     return "%.2f×" % (chronicle / raw) if raw else "—"
 
@@ -29,8 +33,15 @@ def verdict(ok, text):
     return "%s: %s" % (text, "met" if ok else "**missed**")
 
 
-def table(rows):
-    lines = ["| figure | Chronicle | raw limit | ratio | target |", "|---|---|---|---|---|"]
+HEADER = ("figure", "Chronicle", "raw limit", "ratio", "target")
+
+# CPU time (user + system) per request served in each load step.
+CPU_HEADER = ("step", "service µs/request", "projector µs/event", "PostgreSQL µs/request (HTTP side)",
+              "PostgreSQL µs/request (raw side)", "wrk µs/request", "pgbench µs/request", "target")
+
+
+def table(rows, header=HEADER):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
     return "\n".join(lines)

@@ -87,6 +87,15 @@ with open(log_path, "rb") as raw:
                 if pending:
                     scripts.setdefault(name, []).append(pending.pop(0))
                 scripts.setdefault(name, []).extend(s for s in statements if not s.startswith("__CHECKPOINT__"))
+        elif CHECKPOINT.search(sql):
+            # A batch with nothing for its projection to write moves the
+            # checkpoint by the compare-and-set alone, in a transaction of
+            # its own (ProjectionRunner.commit).
+            name = params[1].strip("'")
+            pending = reads.get((params[2].strip("'"), params[3].strip("'")), [])
+            if pending:
+                scripts.setdefault(name, []).append(pending.pop(0))
+            scripts.setdefault(name, []).append(text)
         elif READ.search(sql):
             reads.setdefault((params[1].strip("'"), params[2].strip("'")), []).append(text)
 

@@ -12,6 +12,10 @@ extension Customer {
         "customer.renamed": 1,
     ]
 
+    /// The stream type and its stored event types, for readers of the whole
+    /// log (the event feed's filters).
+    public static let declaredStream = StreamDeclaration(streamType: streamType, eventTypes: storedTypes.keys)
+
     static let upcaster = Upcaster()
 
     public static let codec = EventCodec<Event>(encode: encode, decode: decode)

@@ -17,6 +17,10 @@ extension Order {
         "order.cancelled": 1,
     ]
 
+    /// The stream type and its stored event types, for readers of the whole
+    /// log (the event feed's filters).
+    public static let declaredStream = StreamDeclaration(streamType: streamType, eventTypes: storedTypes.keys)
+
     static let upcaster = Upcaster()
         .adding("order.placed", from: 1, upcastPlacedFromV1)
 

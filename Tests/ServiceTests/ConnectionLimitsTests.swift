@@ -148,9 +148,11 @@ struct ConnectionLimitsTests {
     }
 
     @Test func aRequestBeingHandledOutlastsEveryTimeout() async throws {
+        // The request goes out with the connect: sent after it, a stall of
+        // the loaded test machine longer than the 0.2 s idle timeout would
+        // have the server close a connection that rightly looked idle.
         try await GuardedServer(limits(idle: 0.2, header: 0.2, read: 0.2)).run { port in
-            let connection = try await RawConnection.open(port: port)
-            await connection.send("GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            let connection = try await RawConnection.open(port: port, sending: "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             let response = try await connection.response()
             #expect(response.status == 200)
             #expect(response.body == "done")
@@ -295,7 +297,9 @@ struct ConnectionLimitsTests {
 
     @Test func overTheCapTheLongestIdleConnectionMakesRoom() async throws {
         let registry = PrometheusCollectorRegistry()
-        let server = GuardedServer(limits(), connections: OpenConnections(
+        // Idle connections must outlast the test, however slow a loaded run
+        // makes it: a 30 s idle timeout once closed two of them (served 2).
+        let server = GuardedServer(limits(idle: 600), connections: OpenConnections(
             limit: 4, refusalAllowance: 2, metrics: ConnectionMetrics(registry: registry)))
         try await server.run { port in
             var idle: [RawConnection] = []
@@ -315,6 +319,8 @@ struct ConnectionLimitsTests {
             let metrics = registry.emitToString()
             #expect(metrics.contains("http_connections_open 4.0"), "\(metrics)")
             #expect(metrics.contains(#"http_connections_closed_total{reason="evicted"} 1"#), "\(metrics)")
+            // The clients stay open until the counts above are read.
+            withExtendedLifetime((idle, newcomer)) {}
         }
     }
 

@@ -35,13 +35,6 @@ public enum FeedJSON {
         output.append(UInt8(ascii: "}"))
     }
 
-    /// One event as its own JSON text.
-    public static func event(_ event: RecordedEvent) -> [UInt8] {
-        var output: [UInt8] = []
-        write(event, to: &output)
-        return output
-    }
-
     /// `{"events": [...], "next": "<cursor>"}`.
     public static func page(_ page: FeedPage) -> [UInt8] {
         var output: [UInt8] = []

@@ -105,6 +105,15 @@ public struct ServiceSettings: ParsableArguments, Sendable {
         return number
     }
 
+    /// A whole number from its flag or environment variable, within `range`.
+    public static func integer(_ flag: Int?, _ variable: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let number = try integer(flag, variable) else { return nil }
+        guard range.contains(number) else {
+            throw ValidationError("\(variable) must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return number
+    }
+
     /// The connection limits from flags, environment and defaults; the
     /// default cap leaves room under `descriptorLimit` for the descriptors
     /// already open, the pool and the process, and an explicit cap that does

@@ -44,16 +44,10 @@ public struct FeedSettings: ParsableArguments, Sendable {
 
     public func resolved() throws -> FeedLimits {
         var limits = FeedLimits()
-        if let streams = try ServiceSettings.integer(maxStreams, "FEED_MAX_STREAMS") {
-            guard (1...100_000).contains(streams) else {
-                throw ValidationError("FEED_MAX_STREAMS must be between 1 and 100000")
-            }
+        if let streams = try ServiceSettings.integer(maxStreams, "FEED_MAX_STREAMS", in: 1...100_000) {
             limits.maxStreams = streams
         }
-        if let limit = try ServiceSettings.integer(maxLimit, "FEED_MAX_LIMIT") {
-            guard (1...10_000).contains(limit) else { throw ValidationError("FEED_MAX_LIMIT must be between 1 and 10000") }
-            limits.maxLimit = limit
-        }
+        if let limit = try ServiceSettings.integer(maxLimit, "FEED_MAX_LIMIT", in: 1...10_000) { limits.maxLimit = limit }
         if let idle = try ServiceSettings.seconds(idleTimeout, "FEED_IDLE_TIMEOUT") { limits.idleTimeout = idle }
         if let heartbeat = try ServiceSettings.seconds(heartbeat, "FEED_HEARTBEAT") { limits.heartbeat = heartbeat }
         return limits

@@ -52,8 +52,6 @@ final class FeedStreams: Sendable {
         }))
     }
 
-    var count: Int { open.withLock { $0 } }
-
     func sent(_ events: Int) { eventsSentTotal.increment(by: Int64(events)) }
 
     func closedSlowConsumer() { slowClosedTotal.increment() }

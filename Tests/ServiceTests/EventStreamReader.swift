@@ -49,32 +49,21 @@ final class EventStreamReader: Sendable {
     }
 
     private init(port: Int, path: String, headers requestHeaders: [String: String]) throws {
-        let fd = try LoopbackHTTP.connectedSocket(port: port)
-        self.fd = fd
-        var timeout = timeval(tv_sec: 60, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
         for (name, value) in requestHeaders { request += "\(name): \(value)\r\n" }
         request += "\r\n"
-        let bytes = Array(request.utf8)
-        guard bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else {
-            Glibc.close(fd)
-            throw TestSetupError("send failed")
-        }
+        let fd = try LoopbackHTTP.sendAndLeaveOpen(port: port, request: request)
+        self.fd = fd
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var input = SocketInput(fd: fd)
-        guard let head = input.line(terminator: "\r\n\r\n") else {
+        guard let text = input.line(terminator: "\r\n\r\n"), let head = RawResponse.head(text) else {
             Glibc.close(fd)
             throw TestSetupError("no response head")
         }
-        let lines = head.components(separatedBy: "\r\n")
-        status = Int(lines.first?.split(separator: " ").dropFirst().first ?? "") ?? 0
-        var fields: [String: String] = [:]
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        headers = fields
-        let chunked = fields["transfer-encoding"] == "chunked"
+        status = head.status
+        headers = head.headers
+        let chunked = head.headers["transfer-encoding"] == "chunked"
         let leftover = input
         Thread.detachNewThread { [self] in
             var input = leftover

@@ -42,13 +42,8 @@ struct FeedStreamTests {
                                              "--migrations", TestEnvironment.migrationsDirectory.path])
             let stream = try await EventStreamReader.open(port: service.port)
             #expect(stream.status == 200)
-            let held = try await Connection.connect(cluster.url)
-            let other = try await Connection.connect(cluster.url)
-            try await held.query("BEGIN")
-            let heldBack = try await ShopWriter(store: TransactionalEventStore(connection: held)).registerCustomer("Held Back")
-            let wentAhead = try await other.withTransaction { tx in
-                try await ShopWriter(store: TransactionalEventStore(connection: tx)).registerCustomer("Went Ahead")
-            }
+            let commits = try await OutOfOrderCommits.begin(on: cluster.url)
+            let (held, heldBack, wentAhead) = (commits.held, commits.heldBack, commits.wentAhead)
             // A client following `next` while the first transaction is open.
             var seen: [[String: Any]] = []
             var next = FeedCursor.start.description
@@ -85,8 +80,7 @@ struct FeedStreamTests {
             #expect(Set(stream.events.compactMap(\.id)).count == 3)
             stream.close()
             #expect(await service.stop() == 0)
-            await held.close()
-            await other.close()
+            await commits.close()
         }
     }
 

@@ -230,6 +230,33 @@ enum Metrics {
 }
 
 /// Writes realistic events through the domain, as the command service would.
+/// Two commits out of position order, the case every reader of the log
+/// must get right: `held`'s transaction took the lower position and stays
+/// open (its row invisible to others), `other`'s took a higher one and has
+/// committed. The test commits `held` when it likes, and closes both.
+struct OutOfOrderCommits {
+    let held: Connection
+    let other: Connection
+    let heldBack: CustomerID
+    let wentAhead: CustomerID
+
+    static func begin(on conninfo: String) async throws -> OutOfOrderCommits {
+        let held = try await Connection.connect(conninfo)
+        let other = try await Connection.connect(conninfo)
+        try await held.query("BEGIN")
+        let heldBack = try await ShopWriter(store: TransactionalEventStore(connection: held)).registerCustomer("Held Back")
+        let wentAhead = try await other.withTransaction { tx in
+            try await ShopWriter(store: TransactionalEventStore(connection: tx)).registerCustomer("Went Ahead")
+        }
+        return OutOfOrderCommits(held: held, other: other, heldBack: heldBack, wentAhead: wentAhead)
+    }
+
+    func close() async {
+        await held.close()
+        await other.close()
+    }
+}
+
 struct ShopWriter: Sendable {
     let store: any EventStore
     let now = Date(timeIntervalSince1970: 1_795_500_000)

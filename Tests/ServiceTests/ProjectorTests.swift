@@ -20,14 +20,9 @@ struct ProjectorTests {
             // loaded machine takes to show it (a CI run: 35 s); the stall
             // warning is not what this checks.
             let projector = RunningProjector(conninfo: cluster.url, stallAfter: .seconds(300))
-            let held = try await Connection.connect(cluster.url)
-            let other = try await Connection.connect(cluster.url)
             // A takes the lower position and stays open; B takes a higher one and commits.
-            try await held.query("BEGIN")
-            let a = try await ShopWriter(store: TransactionalEventStore(connection: held)).registerCustomer("Held Back")
-            let b = try await other.withTransaction { tx in
-                try await ShopWriter(store: TransactionalEventStore(connection: tx)).registerCustomer("Went Ahead")
-            }
+            let commits = try await OutOfOrderCommits.begin(on: cluster.url)
+            let (held, other, a, b) = (commits.held, commits.other, commits.heldBack, commits.wentAhead)
             let positions = try await other.query("SELECT stream_id, global_position FROM events ORDER BY global_position")
             #expect(positions.count == 1)  // A's row is invisible to others
             // The projector must not move past A. It polls every 500 ms; once
@@ -56,8 +51,7 @@ struct ProjectorTests {
                     && Metrics.value(#"chronicle_projection_lag_events{projection="customers"} "#, in: metrics) == 0
             }
             await projector.stop()
-            await held.close()
-            await other.close()
+            await commits.close()
         }
     }
 

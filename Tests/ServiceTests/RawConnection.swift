@@ -127,19 +127,26 @@ struct RawResponse: Sendable {
         guard let end = (0..<max(0, bytes.count - 3)).first(where: { Array(bytes[$0..<$0 + 4]) == separator }) else {
             return nil
         }
-        let head = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
-        let statusParts = head.first?.split(separator: " ") ?? []
-        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { return nil }
-        var headers: [String: String] = [:]
-        for line in head.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
+        guard let (status, headers) = head(String(decoding: bytes[..<end], as: UTF8.self)) else { return nil }
         let bodyStart = end + 4
         let length = headers["content-length"].flatMap(Int.init) ?? 0
         let body = String(decoding: bytes[bodyStart..<min(bytes.count, bodyStart + length)], as: UTF8.self)
         let complete = bytes.count >= bodyStart + length
         return (RawResponse(status: status, headers: headers, body: body), complete ? bodyStart + length : nil)
+    }
+
+    /// A response head's status and fields (names lower-cased), from its
+    /// text without the blank line that ends it.
+    static func head(_ text: String) -> (status: Int, headers: [String: String])? {
+        let lines = text.components(separatedBy: "\r\n")
+        let statusParts = lines.first?.split(separator: " ") ?? []
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { return nil }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return (status, headers)
     }
 
     /// The problem+json body's `status`, nil if the body is not one.

@@ -22,9 +22,13 @@ run: build
 # The whole suite against a real PostgreSQL: a fast (fsync off) private
 # cluster in .data/pg-test unless DATABASE_URL is set; then the benchmark
 # harness in its smoke mode (seconds, on the debug build), so it keeps working.
+# TEST_PARALLELISM: how many tests run at once (Swift Testing starts them all
+# at once by default; see README.md, "make test").
+TEST_PARALLELISM ?= 8
 test: deps
 	$(SWIFT) build --build-tests
-	@scripts/with-postgres.sh fast .data/pg-test -- $(SWIFT) test --skip-build --disable-xctest
+	@SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=$(TEST_PARALLELISM) \
+		scripts/with-postgres.sh fast .data/pg-test -- $(SWIFT) test --skip-build --disable-xctest
 	$(MAKE) --no-print-directory bench-smoke
 
 # Benchmarks (bench/README.md): wrk and python3 installed when missing.

@@ -282,9 +282,16 @@ class Bench:
     def pgbench(self, url, kind, clients, label, extra=None):
         self.quiet(url)
         script = self.scripts[kind]
-        return self.measured(lambda: load.pgbench(url, self.script_paths[kind], script.define_args(extra), clients,
-                                                  self.config["seconds"], os.path.join(self.workdir, "pgbench_log"),
-                                                  label), appends=kind.startswith("post_"))
+
+        def step():
+            # The projector is paused while pgbench runs (it projects the
+            # step's events afterwards, unmeasured): the raw side is the
+            # captured SQL alone, not that SQL sharing two cores and the
+            # server with the projector.
+            with self.services["projector"].paused():
+                return load.pgbench(url, self.script_paths[kind], script.define_args(extra), clients,
+                                    self.config["seconds"], os.path.join(self.workdir, "pgbench_log"), label)
+        return self.measured(step, appends=kind.startswith("post_"))
 
     def measured(self, step, appends):
         """Runs one load step (wrk or pgbench) and adds to its result the CPU
@@ -517,7 +524,7 @@ class Bench:
             "",
             "User + system time over each step (`/proc/<pid>/stat`, all threads) ÷ requests served; the projector's "
             "until it had projected the step's events, ÷ those events; PostgreSQL's summed over the postmaster and "
-            "all its backends (the projector's included, on both sides); wrk's and pgbench's their own.",
+            "all its backends (the projector's included on the HTTP side; it is paused during pgbench); wrk's and pgbench's their own.",
             "",
             cpu_table,
             "",

@@ -1,5 +1,6 @@
 """Chronicle's processes as children of the harness: start on free ports,
 wait until ready, read their memory, stop them with SIGTERM."""
+import contextlib
 import http.client
 import json
 import os
@@ -89,6 +90,18 @@ class Service:
     @property
     def pid(self):
         return self.process.pid
+
+    @contextlib.contextmanager
+    def paused(self):
+        """SIGSTOP for the block, SIGCONT after it, however it ends: the raw
+        side's pgbench steps measure the captured SQL alone, without the
+        projector projecting their events on the same cores and server."""
+        self.check()
+        os.kill(self.process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(self.process.pid, signal.SIGCONT)
 
     def rss_kib(self):
         self.check()

@@ -25,6 +25,10 @@ public struct ProjectorCommand: ContextServingCommand {
             help: "Seconds a projection may hold its lease with events waiting and its checkpoint unmoved before /health/ready and chronicle_projection_stalled report it stalled (env PROJECTOR_STALL_AFTER, default 30)")
     public var stallAfter: Double?
 
+    @Option(name: .customLong("projections"),
+            help: "Comma-separated names of the projections this process runs (env PROJECTOR_PROJECTIONS, default all); copies started with other names run the rest, one active copy per projection still")
+    public var projections: String?
+
     var resolvedStallAfter: Double {
         stallAfter ?? ProcessInfo.processInfo.environment["PROJECTOR_STALL_AFTER"].flatMap(Double.init) ?? 30
     }
@@ -43,15 +47,31 @@ public struct ProjectorCommand: ContextServingCommand {
     }
 
     public func run(contexts: [any ProjectionModule.Type]) async throws {
+        let selected = try Self.select(projections ?? ProcessInfo.processInfo.environment["PROJECTOR_PROJECTIONS"],
+                                       from: ProjectionRegistry(contexts).all())
         let registry = ServiceHost.bootstrapProcess(settings: settings)
         let host = try ServiceHost(name: "projector", settings: settings, registry: registry, defaultPoolSize: 8,
                                    sessionSettings: ProjectionSessions.settings)
-        let engine = ProjectorEngine(projections: ProjectionRegistry(contexts).all(), pool: host.pool,
+        let engine = ProjectorEngine(projections: selected, pool: host.pool,
                                      conninfo: settings.resolvedDatabaseURL, registry: registry, logger: host.logger,
                                      batchSize: batchSize,
                                      stallAfter: .milliseconds(Int64(resolvedStallAfter * 1000)))
         let app = host.makeApplication(router: try host.makeRouter(readiness: { engine.readiness() }),
                                        defaultPort: Self.defaultPort)
         try await host.run([host.pool, engine, app])
+    }
+
+    /// The projections `list` names (all when it is nil or blank), in the
+    /// registry's order; an unknown name is refused with the known ones.
+    static func select(_ list: String?, from all: [any ReadModelProjection]) throws -> [any ReadModelProjection] {
+        let names = (list ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { return all }
+        let known = all.map(\.name)
+        let unknown = names.filter { !known.contains($0) }
+        guard unknown.isEmpty else {
+            throw ValidationError("unknown projection(s) \(unknown.joined(separator: ", ")) in --projections "
+                + "(PROJECTOR_PROJECTIONS); known: \(known.joined(separator: ", "))")
+        }
+        return all.filter { names.contains($0.name) }
     }
 }

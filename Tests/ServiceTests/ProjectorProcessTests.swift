@@ -36,6 +36,47 @@ struct ProjectorProcessTests {
                                  in: metrics) ?? -1)
     }
 
+    /// `--projections` (or `PROJECTOR_PROJECTIONS`) narrows a copy to the
+    /// projections it names: the rest wait for another copy, and an unknown
+    /// name stops the process at start, naming the known ones.
+    @Test func aCopyRunsOnlyTheProjectionsItIsGiven() async throws {
+        try await TestDatabase.withMigrated { database in
+            let pool = database.makePool(maxConnections: 2)
+            let shop = ShopWriter(store: PostgresEventStore(pool: pool))
+            let connection = try await database.connect()
+            let customers = try await RunningService.start("projector", database: database,
+                                                           extraArguments: ["--projections", "customers"])
+            let customer = try await shop.registerCustomer("Narrowed")
+            try await shop.placeOrder(for: customer)
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, projections: ["customers"])
+            let ready = try await customers.get("/health/ready").body
+            #expect(ready.contains("projection customers") && !ready.contains("projection orders"), "\(ready)")
+            #expect(try await ProjectionCheckpoints.loadAll(on: connection).map(\.name) == ["customers"])
+
+            let others = ProjectionRegistry.served.names.filter { $0 != "customers" }
+            let rest = try await RunningService.start(
+                "projector", arguments: ["--database-url", database.conninfo, "--port", "0",
+                                         "--migrations", TestEnvironment.migrationsDirectory.path],
+                environment: ["PROJECTOR_PROJECTIONS": others.joined(separator: ",")])
+            try await ProjectionProbe.waitUntilCaughtUp(database.conninfo, projections: ProjectionRegistry.served.names)
+            #expect(try await ProjectionProbe.differencesFromScratch(connection) == [])
+            #expect(try await Self.applied("customers", by: rest) == -1, "the second copy runs no customers")
+            #expect(await customers.stop() == 0)
+            #expect(await rest.stop() == 0)
+
+            let unknown = try ChildProcess(
+                TestEnvironment.binDirectory.appendingPathComponent("projector"),
+                ["--database-url", database.conninfo, "--port", "0", "--projections", "customers, no_such_view"])
+            // Bounded: a projector that ignored the list would run on.
+            let status = await unknown.wait(timeout: Bound.startup)
+            #expect(status != nil && status != 0, "exit status \(String(describing: status))")
+            #expect(unknown.output.contains("unknown projection(s) no_such_view")
+                    && unknown.output.contains("known: orders, customers"), "\(unknown.output)")
+            await connection.close()
+            await pool.close()
+        }
+    }
+
     /// "Another takes over within seconds when it dies" (API.md): measured
     /// from the kill to the survivor's sessions holding every lease lock,
     /// against `Bound.leaseTakeover`.

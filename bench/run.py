@@ -74,6 +74,9 @@ def parse_args():
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
     parser.add_argument("--no-feed", action="store_true",
                         help="leave out the event feed's figures (to compare with a build that has no GET /events)")
+    parser.add_argument("--projections",
+                        help="comma-separated projections the main phase's projector runs (its --projections; "
+                             "default all), e.g. one context's, to compare with a build that served only it")
     args = parser.parse_args()
     config = dict(SMOKE if args.smoke else FULL)
     if args.clients:
@@ -84,6 +87,7 @@ def parse_args():
     if args.cluster:
         config["cluster"] = args.cluster
     config["feed"] = not args.no_feed
+    config["projections"] = args.projections
     return args, config
 
 
@@ -167,10 +171,13 @@ class Bench:
         services = {}
         for label, executable in (("command", "command-service"), ("query", "query-service"),
                                   ("projector", "projector")):
+            extra = ["--projections", config["projections"]] if label == "projector" and config["projections"] else []
             services[label] = Service(executable, self.bin,
                                       self.cluster.url_for(database, ALIASES[executable]),
-                                      self.log_dir, executable, REPO).start()
+                                      self.log_dir, executable, REPO, extra).start()
         self.services = services
+        if config["projections"]:
+            self.notes.append("The main phase's projector ran only `%s` (`--projections`)." % config["projections"])
         self.meter = cpu.Meter(cpu.postmaster_pid(self.cluster.data_directory), dict(services))
         time.sleep(1.0)
         self.rss_rest = {label: s.rss_kib() for label, s in services.items()}
@@ -227,6 +234,9 @@ class Bench:
     def projection_names(self, url):
         """The projections, as chronicle-admin lists them once the projector
         has created their checkpoints (the list stops growing)."""
+        if self.config["projections"]:
+            # The projector runs only these: the others never move.
+            return sorted(self.config["projections"].split(","))
         previous, deadline = None, time.monotonic() + 30
         while time.monotonic() < deadline:
             out, _ = run([os.path.join(self.bin, "chronicle-admin"), "projections", "--json"], timeout=60,

@@ -20,11 +20,14 @@ public struct ProjectionHandler: Sendable {
     ///     `jsonb_to_recordset`; nil when the event changes nothing here.
     ///   - statement: the statement applying a round's rows, given as one
     ///     JSON array parameter.
-    public init<Event>(_ eventTypes: String..., codec: EventCodec<Event>,
-                       row: @escaping @Sendable (Event, RecordedEvent) -> [String: JSONValue]?,
-                       write statement: @escaping @Sendable (_ rows: String) -> SQL) {
+    public init<Event: Sendable>(_ eventTypes: String..., codec: EventCodec<Event>,
+                                 row: @escaping @Sendable (Event, RecordedEvent) -> [String: JSONValue]?,
+                                 write statement: @escaping @Sendable (_ rows: String) -> SQL) {
         self.eventTypes = eventTypes
-        self.row = { recorded in row(try codec.decode(recorded.event), recorded) }
+        // Decoded once for every projection of the process that takes it.
+        self.row = { recorded in
+            row(try DecodedEventMemo.shared.value(of: recorded, as: Event.self, decode: codec.decode), recorded)
+        }
         self.statement = statement
     }
 }

@@ -47,7 +47,7 @@ public struct ProjectorCommand: ContextServingCommand {
     }
 
     public func run(contexts: [any ProjectionModule.Type]) async throws {
-        let selected = try Self.select(projections ?? ProcessInfo.processInfo.environment["PROJECTOR_PROJECTIONS"],
+        let selected = try Self.select(projections ?? ServiceSettings.environment("PROJECTOR_PROJECTIONS"),
                                        from: ProjectionRegistry(contexts).all())
         let registry = ServiceHost.bootstrapProcess(settings: settings)
         let host = try ServiceHost(name: "projector", settings: settings, registry: registry, defaultPoolSize: 8,

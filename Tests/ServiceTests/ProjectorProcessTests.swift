@@ -67,6 +67,7 @@ struct ProjectorProcessTests {
             let unknown = try ChildProcess(
                 TestEnvironment.binDirectory.appendingPathComponent("projector"),
                 ["--database-url", database.conninfo, "--port", "0", "--projections", "customers, no_such_view"])
+            defer { try? FileManager.default.removeItem(at: unknown.outputFile) }
             // Bounded: a projector that ignored the list would run on.
             let status = await unknown.wait(timeout: Bound.startup)
             #expect(status != nil && status != 0, "exit status \(String(describing: status))")

@@ -2,6 +2,9 @@
 #define CLIBPQ_SHIM_H
 #include <libpq-fe.h>
 #include <poll.h>
+// The socket reactor of the LibPQ module waits on libpq sockets with these.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 // Swift cannot import libpq's char macros for error fields; re-export them.
 static const int CLibPQ_DIAG_SQLSTATE = PG_DIAG_SQLSTATE;

@@ -2,16 +2,16 @@ import CLibPQ
 import Foundation
 import Synchronization
 
-/// One PostgreSQL connection. It owns the `PGconn` and the thread that every
-/// libpq call for it runs on; callers `await` and never block. The pool lends
-/// a connection to one task at a time, which is why `@unchecked Sendable` is
-/// sound here: `handle` and `prepared` are touched only on `thread`.
+/// One PostgreSQL connection. It owns the `PGconn`, in libpq's non-blocking
+/// mode: a call sends, then suspends on `SocketReactor` until the answer can
+/// be read, so callers `await` and never block a thread. The pool lends a
+/// connection to one task at a time, which is why `@unchecked Sendable` is
+/// sound here: `handle` and `prepared` are touched only by that task, one
+/// call after another (libpq allows that from any thread).
 public final class Connection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var prepared: [String: String] = [:]
-    private let thread: ConnectionThread
-    /// Set by the connection's thread when libpq reports the connection bad;
-    /// read by the pool without a thread hop.
+    /// Set when libpq reports the connection bad; read by the pool.
     private let broken = Atomic(false)
     /// Set by the pool when it lends an idle connection: the next call first
     /// checks that the server has not closed it meanwhile (a restart).
@@ -34,49 +34,86 @@ public final class Connection: @unchecked Sendable {
     /// statements run unprepared, so generated SQL cannot grow memory forever.
     static let preparedStatementLimit = 512
 
-    private init(thread: ConnectionThread) { self.thread = thread }
+    private init() {}
 
-    /// The connection's thread as an executor: code that runs there calls
-    /// libpq without a hand-off (the pool runs lent code there).
-    public var executor: any TaskExecutor { thread }
-
-    deinit {
-        if let handle { PQfinish(handle) }
-        thread.stop()
-    }
+    deinit { Self.finish(handle) }
 
     /// Opens a connection from a libpq URI (`postgresql://…`) or key=value
     /// string; parameters it leaves out come from the `PG*` environment
     /// variables, as in psql. The session runs in UTC with ISO dates.
+    /// `connect_timeout` is honoured as libpq's blocking connect does.
     public static func connect(_ conninfo: String) async throws -> Connection {
-        let connection = Connection(thread: ConnectionThread(name: "libpq"))
-        try await connection.thread.run { try connection.open(conninfo) }
+        let connection = Connection()
+        connection.handle = try await establish(conninfo)
+        _ = try await connection.execSimple("SET TIME ZONE 'UTC'; SET DateStyle TO ISO")
         return connection
     }
 
-    private func open(_ conninfo: String) throws {
-        guard let conn = PQconnectdb(conninfo) else {
+    /// libpq's non-blocking connect: `PQconnectPoll` until it is done, waiting
+    /// for the socket it names in between (it may change between steps).
+    private static func establish(_ conninfo: String) async throws -> OpaquePointer {
+        guard let conn = PQconnectStart(conninfo) else {
             throw PostgresError(kind: .connection, message: "out of memory creating a connection")
         }
-        guard PQstatus(conn) == CONNECTION_OK else {
-            let error = PostgresError.connectionFailure(conn)
+        var lastSocket: Int32 = -1
+        func fail(_ error: PostgresError) -> PostgresError {
+            if lastSocket >= 0 { SocketReactor.shared.forget(lastSocket) }
             PQfinish(conn)
-            throw error
+            return error
         }
-        // libpq prints notices to stderr by default; they are not errors.
-        PQsetNoticeProcessor(conn, { _, _ in }, nil)
-        handle = conn
-        _ = try execSimple("SET TIME ZONE 'UTC'; SET DateStyle TO ISO")
+        let deadline = connectTimeout(conn).map { ContinuousClock.now + $0 }
+        var step = PGRES_POLLING_WRITING
+        while PQstatus(conn) != CONNECTION_BAD {
+            switch step {
+            case PGRES_POLLING_OK:
+                if lastSocket >= 0 { SocketReactor.shared.forget(lastSocket) }
+                // libpq prints notices to stderr by default; they are not errors.
+                PQsetNoticeProcessor(conn, { _, _ in }, nil)
+                guard PQsetnonblocking(conn, 1) == 0 else { throw fail(PostgresError.connectionFailure(conn)) }
+                return conn
+            case PGRES_POLLING_FAILED:
+                throw fail(PostgresError.connectionFailure(conn))
+            default:
+                let socket = PQsocket(conn)
+                if socket != lastSocket, lastSocket >= 0 { SocketReactor.shared.forget(lastSocket) }
+                lastSocket = socket
+                let interest: SocketReactor.Interest = step == PGRES_POLLING_READING ? .read : .write
+                guard await SocketReactor.shared.wait(for: interest, on: socket, until: deadline) else {
+                    throw fail(PostgresError(kind: .connection, message: "timeout expired connecting to the server"))
+                }
+            }
+            step = PQconnectPoll(conn)
+        }
+        throw fail(PostgresError.connectionFailure(conn))
+    }
+
+    /// The connection's `connect_timeout` (seconds; as in libpq, below 2 counts as 2, 0 as none).
+    private static func connectTimeout(_ conn: OpaquePointer) -> Duration? {
+        guard let options = PQconninfo(conn) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if String(cString: keyword) == "connect_timeout", let value = option.pointee.val,
+               let seconds = Int(String(cString: value).trimmingCharacters(in: .whitespaces)), seconds > 0 {
+                return .seconds(max(2, seconds))
+            }
+            option += 1
+        }
+        return nil
+    }
+
+    private static func finish(_ handle: OpaquePointer?) {
+        guard let handle else { return }
+        let socket = PQsocket(handle)
+        if socket >= 0 { SocketReactor.shared.forget(socket) }
+        PQfinish(handle)
     }
 
     /// Closes the connection; later calls fail with a connection error.
     public func close() async {
-        _ = try? await thread.run { [self] in
-            if let handle { PQfinish(handle) }
-            handle = nil
-            prepared = [:]
-        }
-        thread.stop()
+        Self.finish(handle)
+        handle = nil
+        prepared = [:]
     }
 
     // MARK: Queries
@@ -86,7 +123,7 @@ public final class Connection: @unchecked Sendable {
     public func query(_ sql: SQL) async throws -> QueryResult {
         if leading.withLock({ !$0.pending.isEmpty }) { return try await pipeline([sql])[0].get() }
         try validate(sql)
-        return try await thread.run { [self] in try execute(sql) }
+        return try await execute(sql)
     }
 
     /// Sends `statement` ahead of the next query or pipeline, in the same
@@ -133,7 +170,7 @@ public final class Connection: @unchecked Sendable {
     public func execute(unsafeScript script: String) async throws {
         // A script cannot join a pipeline: what waits to go ahead goes first.
         if leading.withLock({ !$0.pending.isEmpty }) { _ = try await pipeline([]) }
-        _ = try await thread.run { [self] in try execSimple(script) }
+        _ = try await execSimple(script)
     }
 
     /// Runs `body` inside BEGIN … COMMIT; any error rolls everything back and
@@ -178,7 +215,7 @@ public final class Connection: @unchecked Sendable {
     public func pipeline(_ statements: [SQL]) async throws -> [Result<QueryResult, PostgresError>] {
         for statement in statements { try validate(statement) }
         let ahead = leading.withLock { state in defer { state.pending = [] }; return state.pending }
-        let outcomes = try await thread.run { [self] in try runPipeline(ahead.map(\.statement) + statements) }
+        let outcomes = try await runPipeline(ahead.map(\.statement) + statements)
         guard !ahead.isEmpty else { return outcomes }
         leading.withLock { state in
             for (index, sent) in ahead.enumerated() where sent.tracked { state.outcomes[sent.id] = outcomes[index] }
@@ -197,7 +234,7 @@ public final class Connection: @unchecked Sendable {
     /// Asks the next call to check the connection before sending anything.
     func verifyBeforeUse() { verifyBeforeNextUse.store(true, ordering: .relaxed) }
 
-    // MARK: On the connection's thread only
+    // MARK: Talking to the server (by the task the connection is lent to)
 
     private func liveHandle() throws -> OpaquePointer {
         guard let handle else { throw PostgresError(kind: .connection, message: "connection is closed") }
@@ -229,32 +266,80 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
-    private func execute(_ sql: SQL) throws -> QueryResult {
+    private func execute(_ sql: SQL) async throws -> QueryResult {
         let conn = try liveHandle()
-        let result = try withParameters(sql.bindings) { values -> OpaquePointer? in
-            if let name = try statementName(for: sql, on: conn) {
-                return PQexecPrepared(conn, name, Int32(values.count), values, nil, nil, 0)
-            }
-            return PQexecParams(conn, sql.text, Int32(values.count), nil, values, nil, nil, 0)
+        let name = try await statementName(for: sql, on: conn)
+        let sent = try withParameters(sql.bindings) { values -> Int32 in
+            if let name { return PQsendQueryPrepared(conn, name, Int32(values.count), values, nil, nil, 0) }
+            return PQsendQueryParams(conn, sql.text, Int32(values.count), nil, values, nil, nil, 0)
         }
-        return try checked(result, conn)
+        guard sent == 1 else { throw failure(conn) }
+        return try await collect(conn)
     }
 
-    private func statementName(for sql: SQL, on conn: OpaquePointer) throws -> String? {
+    private func statementName(for sql: SQL, on conn: OpaquePointer) async throws -> String? {
         if let name = prepared[sql.text] { return name }
         guard prepared.count < Self.preparedStatementLimit else { return nil }
         let name = "s\(prepared.count + 1)"
-        _ = try checked(PQprepare(conn, name, sql.text, Int32(sql.bindings.count), nil), conn)
+        guard PQsendPrepare(conn, name, sql.text, Int32(sql.bindings.count), nil) == 1 else { throw failure(conn) }
+        _ = try await collect(conn)
         prepared[sql.text] = name
         return name
     }
 
-    private func execSimple(_ script: String) throws -> QueryResult {
+    private func execSimple(_ script: String) async throws -> QueryResult {
         let conn = try liveHandle()
-        return try checked(PQexec(conn, script), conn)
+        guard PQsendQuery(conn, script) == 1 else { throw failure(conn) }
+        return try await collect(conn)
     }
 
-    private func runPipeline(_ statements: [SQL]) throws -> [Result<QueryResult, PostgresError>] {
+    /// The answer to the command just sent, as `PQexec` gives it: the first
+    /// failure, else the last result (a script has one per statement).
+    private func collect(_ conn: OpaquePointer) async throws -> QueryResult {
+        try await flush(conn)
+        var outcome: Result<QueryResult, PostgresError>?
+        while let result = try await nextResult(conn) {
+            switch outcome {
+            case .failure: PQclear(result)
+            default: outcome = Result { try checked(result, conn) }.mapError { $0 as? PostgresError ?? failure(conn) }
+            }
+        }
+        noteStatus(conn)
+        guard let outcome else { throw failure(conn) }
+        return try outcome.get()
+    }
+
+    /// Sends what libpq still buffers; while the socket cannot take more,
+    /// reads what the server sends meanwhile, so neither side waits on the other.
+    private func flush(_ conn: OpaquePointer) async throws {
+        while true {
+            switch PQflush(conn) {
+            case 0: return
+            case 1:
+                _ = await SocketReactor.shared.wait(for: .readOrWrite, on: PQsocket(conn))
+                guard PQconsumeInput(conn) == 1 else { throw failure(conn) }
+            default: throw failure(conn)
+            }
+        }
+    }
+
+    /// The next result, waiting for the socket while libpq lacks the bytes;
+    /// nil where `PQgetResult` returns NULL (the end of a command's results).
+    private func nextResult(_ conn: OpaquePointer) async throws -> OpaquePointer? {
+        while PQisBusy(conn) == 1 {
+            _ = await SocketReactor.shared.wait(for: .read, on: PQsocket(conn))
+            guard PQconsumeInput(conn) == 1 else { throw failure(conn) }
+        }
+        return PQgetResult(conn)
+    }
+
+    /// The connection's error, noting that it is broken when libpq says so.
+    private func failure(_ conn: OpaquePointer) -> PostgresError {
+        noteStatus(conn)
+        return PostgresError.connectionFailure(conn)
+    }
+
+    private func runPipeline(_ statements: [SQL]) async throws -> [Result<QueryResult, PostgresError>] {
         let conn = try liveHandle()
         guard PQenterPipelineMode(conn) == 1 else { throw PostgresError.connectionFailure(conn) }
         defer {
@@ -287,21 +372,22 @@ public final class Connection: @unchecked Sendable {
             guard sent == 1 else { throw PostgresError.connectionFailure(conn) }
         }
         guard PQpipelineSync(conn) == 1 else { throw PostgresError.connectionFailure(conn) }
+        try await flush(conn)
         var outcomes: [Result<QueryResult, PostgresError>] = []
         while outcomes.count < statements.count {
             var prepareFailure: PostgresError?
             if let prepare = preparesAt[outcomes.count] {
-                switch nextPipelineOutcome(conn) {
+                switch try await nextPipelineOutcome(conn) {
                 case .success: prepared[prepare.text] = prepare.name
                 case .failure(let error): prepareFailure = error
                 }
             }
-            let outcome = nextPipelineOutcome(conn)
+            let outcome = try await nextPipelineOutcome(conn)
             // A failed Parse aborts its own execution; its error is the real one.
             outcomes.append(prepareFailure.map { .failure($0) } ?? outcome)
         }
         // Consume the sync point.
-        while let result = PQgetResult(conn) {
+        while let result = try await nextResult(conn) {
             let status = PQresultStatus(result)
             PQclear(result)
             if status == PGRES_PIPELINE_SYNC { break }
@@ -311,14 +397,17 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// The next result of a pipeline and the NULL that ends it.
-    private func nextPipelineOutcome(_ conn: OpaquePointer) -> Result<QueryResult, PostgresError> {
-        defer { while let extra = PQgetResult(conn) { PQclear(extra) } }
-        guard let result = PQgetResult(conn) else { return .failure(PostgresError.connectionFailure(conn)) }
+    private func nextPipelineOutcome(_ conn: OpaquePointer) async throws -> Result<QueryResult, PostgresError> {
+        guard let result = try await nextResult(conn) else { return .failure(PostgresError.connectionFailure(conn)) }
+        let outcome: Result<QueryResult, PostgresError>
         if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
             PQclear(result)
-            return .failure(PostgresError(kind: .server, message: "not run: an earlier statement in the pipeline failed"))
+            outcome = .failure(PostgresError(kind: .server, message: "not run: an earlier statement in the pipeline failed"))
+        } else {
+            outcome = Result { try checked(result, conn) }.mapError { $0 as? PostgresError ?? PostgresError.connectionFailure(conn) }
         }
-        return Result { try checked(result, conn) }.mapError { $0 as? PostgresError ?? PostgresError.connectionFailure(conn) }
+        while let extra = try await nextResult(conn) { PQclear(extra) }
+        return outcome
     }
 
     private func checked(_ result: OpaquePointer?, _ conn: OpaquePointer) throws -> QueryResult {
@@ -345,22 +434,15 @@ public final class Connection: @unchecked Sendable {
 
     /// Waits up to `timeout` for notifications on this connection's socket.
     func awaitNotifications(timeout: Duration) async throws -> [PostgresNotification] {
-        try await thread.run { [self] in
-            let conn = try liveHandle()
-            var found = drainNotifications(conn)
-            if !found.isEmpty { return found }
-            var descriptor = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(timeout.components.seconds * 1000
-                                     + timeout.components.attoseconds / 1_000_000_000_000_000)
-            let ready = poll(&descriptor, 1, milliseconds)
-            if ready < 0 && errno != EINTR { throw PostgresError.connectionFailure(conn) }
-            if ready > 0 {
-                guard PQconsumeInput(conn) == 1 else { throw PostgresError.connectionFailure(conn) }
-                found = drainNotifications(conn)
-            }
-            if PQstatus(conn) != CONNECTION_OK { throw PostgresError.connectionFailure(conn) }
-            return found
+        let conn = try liveHandle()
+        var found = drainNotifications(conn)
+        if !found.isEmpty { return found }
+        if await SocketReactor.shared.wait(for: .read, on: PQsocket(conn), until: .now + timeout) {
+            guard PQconsumeInput(conn) == 1 else { throw failure(conn) }
+            found = drainNotifications(conn)
         }
+        if PQstatus(conn) != CONNECTION_OK { throw failure(conn) }
+        return found
     }
 
     private func drainNotifications(_ conn: OpaquePointer) -> [PostgresNotification] {

@@ -60,8 +60,7 @@ public final class ConnectionPool: Service, Sendable {
         while true {
             let connection = try await acquire()
             do {
-                // On the connection's own thread, so its queries need no hand-off.
-                let value = try await withTaskExecutorPreference(connection.executor) { try await body(connection) }
+                let value = try await body(connection)
                 await release(connection)
                 return value
             } catch let error as PostgresError where error.kind == .staleConnection && attempts <= configuration.maxConnections {

@@ -3,26 +3,32 @@ import CLibPQ
 /// A small, safe Swift wrapper over libpq, and the only module that touches
 /// `CLibPQ`.
 ///
-/// ## Where blocking calls run
+/// ## Where libpq waits
 ///
 /// libpq's synchronous calls (`PQexecParams`, `PQconnectdb`, …) block the
-/// calling thread until PostgreSQL answers. Swift's cooperative thread pool has
-/// one thread per core (two on our machines), so a single slow query running
-/// there would stall every other task in the process, HTTP handlers included.
+/// calling thread until PostgreSQL answers. Swift's cooperative pool and the
+/// HTTP event loops have one thread per core (two on our machines), so no
+/// libpq call may block there.
 ///
-/// We therefore give **every connection its own OS thread**
-/// (`ConnectionThread`). All libpq calls for a connection run on that thread
-/// and nowhere else; async callers only suspend on a continuation until the
-/// thread hands back the result. We chose this over driving libpq's
-/// non-blocking API from socket readiness because:
-/// - it keeps libpq's simple blocking calls (pipelines and prepared statements
-///   work unchanged), with far less code to get wrong;
-/// - one thread per connection is libpq's threading rule ("a connection is
-///   never used by two threads at once") made structural;
-/// - the pool bounds the number of connections, hence of threads; an idle
-///   thread costs a parked stack and no CPU.
-/// The cost is one thread hand-off per call (microseconds), small next to a
-/// PostgreSQL round trip.
+/// Every connection therefore runs in libpq's non-blocking mode
+/// (`PQsetnonblocking`, `PQconnectStart`/`PQconnectPoll`): the task the pool
+/// lent it to sends (`PQsendQueryPrepared`, pipelines, `PQflush`), then
+/// suspends until its socket is readable, reads (`PQconsumeInput`) and takes
+/// results only while `PQisBusy` says none would block. One `SocketReactor`
+/// thread waits on every socket with `epoll` and resumes the waiting task on
+/// its own executor.
+///
+/// Until stop 19 each connection had its own OS thread that ran libpq's
+/// blocking calls, and lent code ran there. Simple, but each request then
+/// crossed threads (event loop → connection thread → event loop) and each
+/// of 16 threads slept and woke for every round trip: the kernel's task
+/// switch was the largest single item in the services' profiles. The
+/// reactor has no thread per connection and, under load, collects several
+/// sockets' answers per wake-up.
+///
+/// libpq's threading rule still holds: a connection is used by one task at
+/// a time (the pool lends it to one), one call after another; which thread
+/// makes the call does not matter to libpq.
 ///
 /// Values never enter SQL text: `SQL` string interpolation turns every
 /// interpolated value into a `$n` parameter.

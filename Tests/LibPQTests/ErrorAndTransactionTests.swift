@@ -1,5 +1,6 @@
 import Foundation
 import LibPQ
+import Synchronization
 import TestSupport
 import Testing
 
@@ -55,6 +56,48 @@ struct ErrorAndTransactionTests {
             try await Connection.connect("postgresql://postgres@127.0.0.1:9/none?connect_timeout=2")
         }
         #expect(error?.isConnectionFailure == true)
+    }
+
+    /// A server that takes the TCP connection but never answers the startup
+    /// packet: the connect, driven without blocking, must still give up at
+    /// `connect_timeout` (libpq's blocking connect did that on its own).
+    @Test func aServerThatNeverAnswersTimesOutAtConnectTimeout() async throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                guard bind(listener, raw, length) == 0, listen(listener, 8) == 0,
+                      getsockname(listener, raw, &length) == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
+            }
+        }
+        let port = UInt16(bigEndian: address.sin_port)
+        let started = ContinuousClock.now
+        // Not awaited directly: a connect that never gives up must fail this
+        // test, not hang the run.
+        let outcome = Mutex<(any Error)??>(nil)
+        Task {
+            do {
+                _ = try await Connection.connect("postgresql://postgres@127.0.0.1:\(port)/none?connect_timeout=2")
+                outcome.withLock { $0 = .some(nil) }
+            } catch {
+                outcome.withLock { $0 = .some(error) }
+            }
+        }
+        while outcome.withLock({ $0 == nil }), ContinuousClock.now - started < .seconds(15) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let elapsed = ContinuousClock.now - started
+        let ended = try #require(outcome.withLock { $0 }, "still connecting after \(elapsed)")
+        let error = try #require(ended as? PostgresError, "connected, or failed otherwise: \(String(describing: ended))")
+        #expect(error.isConnectionFailure)
+        #expect(error.message.contains("timeout"))
+        #expect(elapsed >= .seconds(2), "gave up after \(elapsed)")
     }
 
     @Test func malformedConnectionStringIsAClearError() async throws {

@@ -41,7 +41,7 @@ enum CommandAnswer {
             headers["Location"] = reply.resource.location
         }
         return StoredResponse(status: reply.created ? 201 : 200, headers: headers,
-                              body: Array(try WireJSON.encoder.encode(body)))
+                              body: try JSONBytesEncoder.encode(body))
     }
 
     /// The problem for an error a client caused, or nil for one it did not

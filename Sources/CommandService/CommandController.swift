@@ -111,7 +111,7 @@ struct StoredResponse: Sendable, Equatable {
     }
 
     func encoded() throws -> [UInt8] {
-        Array(try WireJSON.encoder.encode(Kept(status: status, headers: headers, body: Data(body))))
+        try JSONBytesEncoder.encode(Kept(status: status, headers: headers, body: Data(body)))
     }
 
     static func decoded(_ bytes: [UInt8]) throws -> StoredResponse {
@@ -133,6 +133,6 @@ extension ProblemDetails {
     func stored() throws -> StoredResponse {
         var headers = ["Content-Type": "application/problem+json"]
         for field in extraHeaders { headers[field.name.canonicalName] = field.value }
-        return StoredResponse(status: statusCode, headers: headers, body: Array(try WireJSON.encoder.encode(self)))
+        return StoredResponse(status: statusCode, headers: headers, body: try JSONBytesEncoder.encode(self))
     }
 }

@@ -48,7 +48,7 @@ public struct JSONLogHandler: LogHandler {
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
             fields[key] = value.description
         }
-        guard var line = try? WireJSON.encoder.encode(fields) else { return }
+        guard var line = try? Data(JSONBytesEncoder.encode(fields)) else { return }
         line.append(0x0a)
         Self.output.withLock { $0.write(line) }
     }

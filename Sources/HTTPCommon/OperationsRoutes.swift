@@ -46,7 +46,7 @@ public struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
-        let body = try WireJSON.encoder.encode(value)
+        let body = try JSONBytesEncoder.encode(value)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -62,7 +62,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Encodable, Sendable {
 
     /// The problem as JSON.
     public func body() throws -> ByteBuffer {
-        ByteBuffer(bytes: try WireJSON.encoder.encode(self))
+        ByteBuffer(bytes: try JSONBytesEncoder.encode(self))
     }
 }
 

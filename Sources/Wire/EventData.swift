@@ -7,7 +7,7 @@ public import Foundation
 /// context's codecs use these, so stored payloads look alike whatever wrote them.
 public enum EventData {
     public static func encode<Payload: Encodable>(_ payload: Payload, type: String, schemaVersion: Int) throws -> EncodedEvent {
-        EncodedEvent(type: type, schemaVersion: schemaVersion, data: Array(try WireJSON.encoder.encode(payload)))
+        EncodedEvent(type: type, schemaVersion: schemaVersion, data: try JSONBytesEncoder.encode(payload))
     }
 
     /// Decodes `event.data`, already upcast to the current version, as `Payload`.

@@ -22,9 +22,12 @@ public struct ServiceHost: Sendable {
     public let connections: OpenConnections
     private let connectionMetrics: ConnectionMetrics
 
-    /// - Parameter sessionSettings: server settings for every pooled session.
+    /// - Parameters:
+    ///   - sessionSettings: server settings for every pooled session.
+    ///   - connectionsHaveOwnLanes: see `ConnectionPool.Configuration`.
     public init(name: String, settings: ServiceSettings, registry: PrometheusCollectorRegistry,
-                defaultPoolSize: Int = 16, sessionSettings: [String: String] = [:]) throws {
+                defaultPoolSize: Int = 16, sessionSettings: [String: String] = [:],
+                connectionsHaveOwnLanes: Bool = false) throws {
         self.name = name
         self.settings = settings
         self.registry = registry
@@ -34,7 +37,8 @@ public struct ServiceHost: Sendable {
         let poolSize = settings.resolvedPoolSize ?? defaultPoolSize
         pool = ConnectionPool(ConnectionPool.Configuration(
             conninfo: try ConnectionString.withSessionSettings(settings.resolvedDatabaseURL, sessionSettings),
-            maxConnections: poolSize, acquireTimeout: try settings.resolvedPoolTimeout()),
+            maxConnections: poolSize, acquireTimeout: try settings.resolvedPoolTimeout(),
+            connectionsHaveOwnLanes: connectionsHaveOwnLanes),
             logger: logger)
         // The pool, plus the few dedicated sessions (LISTEN, notifier, leases).
         connectionLimits = try settings.resolvedConnectionLimits(

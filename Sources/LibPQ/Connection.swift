@@ -34,30 +34,52 @@ public final class Connection: @unchecked Sendable {
     /// statements run unprepared, so generated SQL cannot grow memory forever.
     static let preparedStatementLimit = 512
 
-    private init() {}
+    /// The reactor that waits on this connection's socket, and on which the
+    /// pool may run lent code (`executor`).
+    private let lane: SocketReactor
+    /// The lane is this connection's alone, and ends with it.
+    private let ownsLane: Bool
 
-    deinit { Self.finish(handle) }
+    private init(lane: SocketReactor, ownsLane: Bool) {
+        self.lane = lane
+        self.ownsLane = ownsLane
+    }
+
+    deinit {
+        Self.finish(handle, on: lane)
+        if ownsLane { lane.retire() }
+    }
+
+    /// The connection's lane as an executor: lent code that runs there
+    /// continues after each answer without a thread hand-off.
+    public var executor: any TaskExecutor { lane }
 
     /// Opens a connection from a libpq URI (`postgresql://…`) or key=value
     /// string; parameters it leaves out come from the `PG*` environment
     /// variables, as in psql. The session runs in UTC with ISO dates.
     /// `connect_timeout` is honoured as libpq's blocking connect does.
-    public static func connect(_ conninfo: String) async throws -> Connection {
-        let connection = Connection()
-        connection.handle = try await establish(conninfo)
+    ///
+    /// - Parameter ownLane: give the connection a lane (thread) of its own
+    ///   instead of sharing the process's few: for connections lent to code
+    ///   that makes many round trips and much CPU work per loan (the
+    ///   projector's batches), which would otherwise queue behind each other.
+    public static func connect(_ conninfo: String, ownLane: Bool = false) async throws -> Connection {
+        let connection = ownLane ? Connection(lane: .dedicated(), ownsLane: true)
+                                 : Connection(lane: SocketReactor.assign(), ownsLane: false)
+        connection.handle = try await establish(conninfo, on: connection.lane)
         _ = try await connection.execSimple("SET TIME ZONE 'UTC'; SET DateStyle TO ISO")
         return connection
     }
 
     /// libpq's non-blocking connect: `PQconnectPoll` until it is done, waiting
     /// for the socket it names in between (it may change between steps).
-    private static func establish(_ conninfo: String) async throws -> OpaquePointer {
+    private static func establish(_ conninfo: String, on lane: SocketReactor) async throws -> OpaquePointer {
         guard let conn = PQconnectStart(conninfo) else {
             throw PostgresError(kind: .connection, message: "out of memory creating a connection")
         }
         var lastSocket: Int32 = -1
         func fail(_ error: PostgresError) -> PostgresError {
-            if lastSocket >= 0 { SocketReactor.shared.forget(lastSocket) }
+            if lastSocket >= 0 { lane.forget(lastSocket) }
             PQfinish(conn)
             return error
         }
@@ -66,7 +88,7 @@ public final class Connection: @unchecked Sendable {
         while PQstatus(conn) != CONNECTION_BAD {
             switch step {
             case PGRES_POLLING_OK:
-                if lastSocket >= 0 { SocketReactor.shared.forget(lastSocket) }
+                if lastSocket >= 0 { lane.forget(lastSocket) }
                 // libpq prints notices to stderr by default; they are not errors.
                 PQsetNoticeProcessor(conn, { _, _ in }, nil)
                 guard PQsetnonblocking(conn, 1) == 0 else { throw fail(PostgresError.connectionFailure(conn)) }
@@ -75,10 +97,10 @@ public final class Connection: @unchecked Sendable {
                 throw fail(PostgresError.connectionFailure(conn))
             default:
                 let socket = PQsocket(conn)
-                if socket != lastSocket, lastSocket >= 0 { SocketReactor.shared.forget(lastSocket) }
+                if socket != lastSocket, lastSocket >= 0 { lane.forget(lastSocket) }
                 lastSocket = socket
                 let interest: SocketReactor.Interest = step == PGRES_POLLING_READING ? .read : .write
-                guard await SocketReactor.shared.wait(for: interest, on: socket, until: deadline) else {
+                guard await lane.wait(for: interest, on: socket, until: deadline) else {
                     throw fail(PostgresError(kind: .connection, message: "timeout expired connecting to the server"))
                 }
             }
@@ -102,16 +124,16 @@ public final class Connection: @unchecked Sendable {
         return nil
     }
 
-    private static func finish(_ handle: OpaquePointer?) {
+    private static func finish(_ handle: OpaquePointer?, on lane: SocketReactor) {
         guard let handle else { return }
         let socket = PQsocket(handle)
-        if socket >= 0 { SocketReactor.shared.forget(socket) }
+        if socket >= 0 { lane.forget(socket) }
         PQfinish(handle)
     }
 
     /// Closes the connection; later calls fail with a connection error.
     public func close() async {
-        Self.finish(handle)
+        Self.finish(handle, on: lane)
         handle = nil
         prepared = [:]
     }
@@ -316,7 +338,7 @@ public final class Connection: @unchecked Sendable {
             switch PQflush(conn) {
             case 0: return
             case 1:
-                _ = await SocketReactor.shared.wait(for: .readOrWrite, on: PQsocket(conn))
+                _ = await lane.wait(for: .readOrWrite, on: PQsocket(conn))
                 guard PQconsumeInput(conn) == 1 else { throw failure(conn) }
             default: throw failure(conn)
             }
@@ -327,7 +349,7 @@ public final class Connection: @unchecked Sendable {
     /// nil where `PQgetResult` returns NULL (the end of a command's results).
     private func nextResult(_ conn: OpaquePointer) async throws -> OpaquePointer? {
         while PQisBusy(conn) == 1 {
-            _ = await SocketReactor.shared.wait(for: .read, on: PQsocket(conn))
+            _ = await lane.wait(for: .read, on: PQsocket(conn))
             guard PQconsumeInput(conn) == 1 else { throw failure(conn) }
         }
         return PQgetResult(conn)
@@ -437,7 +459,7 @@ public final class Connection: @unchecked Sendable {
         let conn = try liveHandle()
         var found = drainNotifications(conn)
         if !found.isEmpty { return found }
-        if await SocketReactor.shared.wait(for: .read, on: PQsocket(conn), until: .now + timeout) {
+        if await lane.wait(for: .read, on: PQsocket(conn), until: .now + timeout) {
             guard PQconsumeInput(conn) == 1 else { throw failure(conn) }
             found = drainNotifications(conn)
         }

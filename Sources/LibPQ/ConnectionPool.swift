@@ -15,11 +15,15 @@ public final class ConnectionPool: Service, Sendable {
         public var conninfo: String
         public var maxConnections: Int
         public var acquireTimeout: Duration
+        /// Each connection gets a lane of its own (`Connection.connect(_:ownLane:)`).
+        public var connectionsHaveOwnLanes: Bool
 
-        public init(conninfo: String, maxConnections: Int = 16, acquireTimeout: Duration = .seconds(5)) {
+        public init(conninfo: String, maxConnections: Int = 16, acquireTimeout: Duration = .seconds(5),
+                    connectionsHaveOwnLanes: Bool = false) {
             self.conninfo = conninfo
             self.maxConnections = max(1, maxConnections)
             self.acquireTimeout = acquireTimeout
+            self.connectionsHaveOwnLanes = connectionsHaveOwnLanes
         }
     }
 
@@ -60,7 +64,9 @@ public final class ConnectionPool: Service, Sendable {
         while true {
             let connection = try await acquire()
             do {
-                let value = try await body(connection)
+                // On the connection's lane: each answer resumes it on the
+                // thread that saw the socket ready (see `SocketReactor`).
+                let value = try await withTaskExecutorPreference(connection.executor) { try await body(connection) }
                 await release(connection)
                 return value
             } catch let error as PostgresError where error.kind == .staleConnection && attempts <= configuration.maxConnections {
@@ -128,7 +134,7 @@ public final class ConnectionPool: Service, Sendable {
 
     private func openConnection() async throws -> Connection {
         do {
-            return try await Connection.connect(configuration.conninfo)
+            return try await Connection.connect(configuration.conninfo, ownLane: configuration.connectionsHaveOwnLanes)
         } catch {
             freeSlot()
             throw error

@@ -14,17 +14,18 @@ import CLibPQ
 /// (`PQsetnonblocking`, `PQconnectStart`/`PQconnectPoll`): the task the pool
 /// lent it to sends (`PQsendQueryPrepared`, pipelines, `PQflush`), then
 /// suspends until its socket is readable, reads (`PQconsumeInput`) and takes
-/// results only while `PQisBusy` says none would block. One `SocketReactor`
-/// thread waits on every socket with `epoll` and resumes the waiting task on
-/// its own executor.
+/// results only while `PQisBusy` says none would block. A few
+/// `SocketReactor` lanes (one per core) wait on the sockets with `epoll`;
+/// the pool runs lent code on its connection's lane, so a task resumes on
+/// the thread that saw its answer arrive.
 ///
 /// Until stop 19 each connection had its own OS thread that ran libpq's
 /// blocking calls, and lent code ran there. Simple, but each request then
 /// crossed threads (event loop → connection thread → event loop) and each
 /// of 16 threads slept and woke for every round trip: the kernel's task
-/// switch was the largest single item in the services' profiles. The
-/// reactor has no thread per connection and, under load, collects several
-/// sockets' answers per wake-up.
+/// switch was the largest single item in the services' profiles. Lanes
+/// have no thread per connection and, under load, collect several sockets'
+/// answers per wake-up.
 ///
 /// libpq's threading rule still holds: a connection is used by one task at
 /// a time (the pool lends it to one), one call after another; which thread

@@ -2,15 +2,31 @@ import CLibPQ
 import Foundation
 import Synchronization
 
-/// One thread that waits, with `epoll`, for the sockets of every connection
-/// in the process and resumes the task that waits on each. libpq runs in
+/// A thread (a "lane") that waits, with `epoll`, for the sockets of its
+/// connections and resumes the task that waits on each. libpq runs in
 /// non-blocking mode: the task that holds a connection sends, then suspends
-/// here until the answer can be read, and continues on its own executor (in
-/// the services, the HTTP event loops). No thread is parked per connection,
-/// and no job is handed to another thread and back per query: measured, that
-/// hand-off was the largest single cost of a request (see `LibPQ`).
-final class SocketReactor: @unchecked Sendable {
-    static let shared = SocketReactor()
+/// here until the answer can be read. No thread is parked per connection.
+///
+/// A lane is also a `TaskExecutor`: the pool runs the code it lends a
+/// connection to on that connection's lane, so a resumed task continues on
+/// the thread that saw its socket ready. Measured under `wrk -c32` against
+/// resuming on the HTTP event loops instead (a wake-up of the loop per
+/// answer), the lane was cheaper for every request: a command 4.4 against
+/// 5.5 context switches and about 495 against 530 µs of CPU, with 20 % more
+/// throughput; a read by key 2.1 against 2.6 switches.
+final class SocketReactor: TaskExecutor, @unchecked Sendable {
+    /// One lane per core, at most four; connections are spread over them.
+    static let lanes: [SocketReactor] = (0..<max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)))
+        .map { SocketReactor(name: "libpq-lane-\($0)") }
+    private static let nextLane = Atomic(0)
+
+    /// The lane for a new connection, in turn.
+    static func assign() -> SocketReactor {
+        lanes[nextLane.wrappingAdd(1, ordering: .relaxed).oldValue % lanes.count]
+    }
+
+    /// A lane of one connection's own, which ends with `retire()`.
+    static func dedicated() -> SocketReactor { SocketReactor(name: "libpq") }
 
     enum Interest {
         case read
@@ -32,23 +48,50 @@ final class SocketReactor: @unchecked Sendable {
         var deadline: ContinuousClock.Instant?
     }
 
+    private struct Jobs {
+        var queue: [UnownedJob] = []
+        /// The thread is in (or about to enter) `epoll_wait`: a new job must wake it.
+        var sleeping = false
+        /// Set by `retire()`: the thread ends once nothing is left to run or wait for.
+        var retiring = false
+        /// The thread has ended: jobs go to the global executor.
+        var ended = false
+    }
+
     private let epoll: Int32
-    /// Written to wake the thread when a nearer deadline arrives.
+    /// Written to wake the thread for a new job or a nearer deadline.
     private let wakeup: Int32
     /// At most one waiter per socket: a connection is used by one task at a time.
     private let waiters = Mutex<[Int32: Waiter]>([:])
+    private let jobs = Mutex(Jobs())
     /// The deadline the thread sleeps towards, to know when a new one must wake it.
     private let sleepingUntil = Mutex<ContinuousClock.Instant?>(nil)
 
-    private init() {
+    private init(name: String) {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         wakeup = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
         precondition(epoll >= 0 && wakeup >= 0, "epoll or eventfd unavailable: \(errno)")
         var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeup))
         precondition(epoll_ctl(epoll, EPOLL_CTL_ADD, wakeup, &event) == 0)
         let thread = Thread { [self] in run() }
-        thread.name = "libpq-reactor"
+        thread.name = name
+        // Lent code (row decoding, projections) runs here too, not only libpq.
+        thread.stackSize = 1024 * 1024
         thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let (accepted, wake) = jobs.withLock { jobs -> (Bool, Bool) in
+            if jobs.ended { return (false, false) }
+            jobs.queue.append(job)
+            defer { jobs.sleeping = false }
+            return (true, jobs.sleeping)
+        }
+        if wake { _ = eventfd_write(wakeup, 1) }
+        // A task still preferring a retired lane (one it started inside lent
+        // code, say) runs on.
+        if !accepted { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
     }
 
     /// Suspends until `socket` is ready for `interest` (or failed: the
@@ -87,13 +130,36 @@ final class SocketReactor: @unchecked Sendable {
         if sooner { _ = eventfd_write(wakeup, 1) }
     }
 
+    /// Ends a dedicated lane's thread once its queue and waits are done.
+    func retire() {
+        jobs.withLock { $0.retiring = true }
+        _ = eventfd_write(wakeup, 1)
+    }
+
     private func run() {
         var events = [epoll_event](repeating: epoll_event(), count: 64)
         while true {
+            let (batch, retiring) = jobs.withLock { jobs in
+                defer { jobs.queue.removeAll(keepingCapacity: true) }
+                return (jobs.queue, jobs.retiring)
+            }
+            for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            if retiring, batch.isEmpty, waiters.withLock({ $0.isEmpty }),
+               jobs.withLock({ jobs in jobs.ended = jobs.queue.isEmpty; return jobs.ended }) {
+                close(epoll)
+                close(wakeup)
+                return
+            }
             let deadline = nearestDeadline()
             sleepingUntil.withLock { $0 = deadline }
-            let timeout = deadline.map { Self.milliseconds(until: $0) } ?? -1
+            // Sleep only with no job queued; a job queued from now on wakes us.
+            let idle = jobs.withLock { jobs in
+                jobs.sleeping = jobs.queue.isEmpty
+                return jobs.sleeping
+            }
+            let timeout = idle ? deadline.map { Self.milliseconds(until: $0) } ?? -1 : 0
             let count = epoll_wait(epoll, &events, Int32(events.count), timeout)
+            jobs.withLock { $0.sleeping = false }
             if count < 0 && errno != EINTR { fatalError("epoll_wait failed: \(errno)") }
             for index in 0..<max(0, Int(count)) {
                 let socket = events[index].data.fd

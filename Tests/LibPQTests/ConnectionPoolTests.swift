@@ -41,6 +41,42 @@ struct ConnectionPoolTests {
         }
     }
 
+    /// A connection's own lane ends with it; a task that prefers that lane
+    /// (started on `connection.executor` by lent code) must still run after.
+    @Test func aTaskThatPrefersARetiredLaneStillRuns() async throws {
+        try await TestDatabase.withEmpty { database in
+            let pool = ConnectionPool(ConnectionPool.Configuration(
+                conninfo: database.conninfo, maxConnections: 1, connectionsHaveOwnLanes: true))
+            final class Flags: Sendable {
+                let open = Mutex(false)
+                let ran = Mutex(false)
+            }
+            let flags = Flags()
+            try await pool.withConnection { connection in
+                try await connection.query("SELECT 1")
+                Task(executorPreference: connection.executor) {
+                    while !flags.open.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                    flags.ran.withLock { $0 = true }
+                }
+            }
+            await pool.close()
+            flags.open.withLock { $0 = true }
+            let started = ContinuousClock.now
+            while !flags.ran.withLock({ $0 }), ContinuousClock.now - started < .seconds(10) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(flags.ran.withLock { $0 }, "the task never ran again after its lane retired")
+            // And a fresh pool of such connections serves as before.
+            let again = ConnectionPool(ConnectionPool.Configuration(
+                conninfo: database.conninfo, maxConnections: 4, connectionsHaveOwnLanes: true))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 { group.addTask { _ = try await again.query("SELECT pg_sleep(0.05)") } }
+                try await group.waitForAll()
+            }
+            await again.close()
+        }
+    }
+
     @Test func concurrentSleepsRunInParallelOffTheCooperativePool() async throws {
         try await TestDatabase.withEmpty { database in
             let pool = ConnectionPool(conninfo: database.conninfo, maxConnections: 64, acquireTimeout: .seconds(30))

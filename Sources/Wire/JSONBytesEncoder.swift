@@ -242,27 +242,37 @@ private struct ObjectContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 }
 
-private struct ArrayContainer: UnkeyedEncodingContainer {
+/// The one-value encodes an array element and a single value share: each
+/// turns the value into its bytes and hands them to `put`.
+private protocol ValueSink {
+    mutating func put(_ bytes: [UInt8])
+}
+
+extension ValueSink {
+    mutating func encodeNil() { put(Array("null".utf8)) }
+    mutating func encode(_ value: Bool) { put(Scalar.bytes(value)) }
+    mutating func encode(_ value: String) { put(Scalar.bytes(value)) }
+    mutating func encode(_ value: Int) { put(Scalar.integer(value)) }
+    mutating func encode(_ value: Int8) { put(Scalar.integer(value)) }
+    mutating func encode(_ value: Int16) { put(Scalar.integer(value)) }
+    mutating func encode(_ value: Int32) { put(Scalar.integer(value)) }
+    mutating func encode(_ value: Int64) { put(Scalar.integer(value)) }
+    mutating func encode(_ value: UInt) { put(Scalar.integer(value)) }
+    mutating func encode(_ value: UInt8) { put(Scalar.integer(value)) }
+    mutating func encode(_ value: UInt16) { put(Scalar.integer(value)) }
+    mutating func encode(_ value: UInt32) { put(Scalar.integer(value)) }
+    mutating func encode(_ value: UInt64) { put(Scalar.integer(value)) }
+    mutating func encode(_ value: Float) throws { put(try Scalar.floating(value)) }
+    mutating func encode(_ value: Double) throws { put(try Scalar.floating(value)) }
+    mutating func encode<T: Encodable>(_ value: T) throws { put(try Scalar.encoded(value)) }
+}
+
+private struct ArrayContainer: UnkeyedEncodingContainer, ValueSink {
     let storage: ArrayStorage
     var codingPath: [any CodingKey] { [] }
     var count: Int { storage.count }
 
-    mutating func encodeNil() { storage.append(Array("null".utf8)) }
-    mutating func encode(_ value: Bool) { storage.append(Scalar.bytes(value)) }
-    mutating func encode(_ value: String) { storage.append(Scalar.bytes(value)) }
-    mutating func encode(_ value: Int) { storage.append(Scalar.integer(value)) }
-    mutating func encode(_ value: Int8) { storage.append(Scalar.integer(value)) }
-    mutating func encode(_ value: Int16) { storage.append(Scalar.integer(value)) }
-    mutating func encode(_ value: Int32) { storage.append(Scalar.integer(value)) }
-    mutating func encode(_ value: Int64) { storage.append(Scalar.integer(value)) }
-    mutating func encode(_ value: UInt) { storage.append(Scalar.integer(value)) }
-    mutating func encode(_ value: UInt8) { storage.append(Scalar.integer(value)) }
-    mutating func encode(_ value: UInt16) { storage.append(Scalar.integer(value)) }
-    mutating func encode(_ value: UInt32) { storage.append(Scalar.integer(value)) }
-    mutating func encode(_ value: UInt64) { storage.append(Scalar.integer(value)) }
-    mutating func encode(_ value: Float) throws { storage.append(try Scalar.floating(value)) }
-    mutating func encode(_ value: Double) throws { storage.append(try Scalar.floating(value)) }
-    mutating func encode<T: Encodable>(_ value: T) throws { storage.append(try Scalar.encoded(value)) }
+    mutating func put(_ bytes: [UInt8]) { storage.append(bytes) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let slot = Slot()
@@ -283,24 +293,9 @@ private struct ArrayContainer: UnkeyedEncodingContainer {
     }
 }
 
-private struct SingleValue: SingleValueEncodingContainer {
+private struct SingleValue: SingleValueEncodingContainer, ValueSink {
     let slot: Slot
     var codingPath: [any CodingKey] { [] }
 
-    mutating func encodeNil() { slot.set(Array("null".utf8)) }
-    mutating func encode(_ value: Bool) { slot.set(Scalar.bytes(value)) }
-    mutating func encode(_ value: String) { slot.set(Scalar.bytes(value)) }
-    mutating func encode(_ value: Int) { slot.set(Scalar.integer(value)) }
-    mutating func encode(_ value: Int8) { slot.set(Scalar.integer(value)) }
-    mutating func encode(_ value: Int16) { slot.set(Scalar.integer(value)) }
-    mutating func encode(_ value: Int32) { slot.set(Scalar.integer(value)) }
-    mutating func encode(_ value: Int64) { slot.set(Scalar.integer(value)) }
-    mutating func encode(_ value: UInt) { slot.set(Scalar.integer(value)) }
-    mutating func encode(_ value: UInt8) { slot.set(Scalar.integer(value)) }
-    mutating func encode(_ value: UInt16) { slot.set(Scalar.integer(value)) }
-    mutating func encode(_ value: UInt32) { slot.set(Scalar.integer(value)) }
-    mutating func encode(_ value: UInt64) { slot.set(Scalar.integer(value)) }
-    mutating func encode(_ value: Float) throws { slot.set(try Scalar.floating(value)) }
-    mutating func encode(_ value: Double) throws { slot.set(try Scalar.floating(value)) }
-    mutating func encode<T: Encodable>(_ value: T) throws { slot.set(try Scalar.encoded(value)) }
+    mutating func put(_ bytes: [UInt8]) { slot.set(bytes) }
 }

@@ -88,7 +88,7 @@ public final class Connection: @unchecked Sendable {
         while PQstatus(conn) != CONNECTION_BAD {
             switch step {
             case PGRES_POLLING_OK:
-                if lastSocket >= 0 { lane.forget(lastSocket) }
+                // The socket stays registered with the lane: the connection keeps it.
                 // libpq prints notices to stderr by default; they are not errors.
                 PQsetNoticeProcessor(conn, { _, _ in }, nil)
                 guard PQsetnonblocking(conn, 1) == 0 else { throw fail(PostgresError.connectionFailure(conn)) }
@@ -326,7 +326,6 @@ public final class Connection: @unchecked Sendable {
             default: outcome = Result { try checked(result, conn) }.mapError { $0 as? PostgresError ?? failure(conn) }
             }
         }
-        noteStatus(conn)
         guard let outcome else { throw failure(conn) }
         return try outcome.get()
     }

@@ -19,7 +19,7 @@ import CLibPQ
 /// the pool runs lent code on its connection's lane, so a task resumes on
 /// the thread that saw its answer arrive.
 ///
-/// Until stop 19 each connection had its own OS thread that ran libpq's
+/// Before lanes, each connection had its own OS thread that ran libpq's
 /// blocking calls, and lent code ran there. Simple, but each request then
 /// crossed threads (event loop → connection thread → event loop) and each
 /// of 16 threads slept and woke for every round trip: the kernel's task

@@ -58,14 +58,20 @@ final class SocketReactor: TaskExecutor, @unchecked Sendable {
         var ended = false
     }
 
+    private struct Waits {
+        /// At most one waiter per socket: a connection is used by one task at a time.
+        var bySocket: [Int32: Waiter] = [:]
+        /// The deadline the thread's next sleep ends at (nil: none), decided
+        /// under the same lock as new waiters are added, so that a waiter with
+        /// a nearer deadline always knows to wake the thread.
+        var sleepEnds: ContinuousClock.Instant?
+    }
+
     private let epoll: Int32
     /// Written to wake the thread for a new job or a nearer deadline.
     private let wakeup: Int32
-    /// At most one waiter per socket: a connection is used by one task at a time.
-    private let waiters = Mutex<[Int32: Waiter]>([:])
+    private let waits = Mutex(Waits())
     private let jobs = Mutex(Jobs())
-    /// The deadline the thread sleeps towards, to know when a new one must wake it.
-    private let sleepingUntil = Mutex<ContinuousClock.Instant?>(nil)
 
     private init(name: String) {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -101,17 +107,21 @@ final class SocketReactor: TaskExecutor, @unchecked Sendable {
               until deadline: ContinuousClock.Instant? = nil) async -> Bool {
         await withCheckedContinuation { continuation in
             // Registered before arming, so the event cannot come first.
-            waiters.withLock { $0[socket] = Waiter(continuation: continuation, deadline: deadline) }
+            let sooner = waits.withLock { waits in
+                waits.bySocket[socket] = Waiter(continuation: continuation, deadline: deadline)
+                guard let deadline else { return false }
+                return waits.sleepEnds.map { deadline < $0 } ?? true
+            }
             var event = epoll_event(events: interest.events | EPOLLONESHOT.rawValue | EPOLLRDHUP.rawValue,
                                     data: epoll_data_t(fd: socket))
             // Re-arming a known socket is one call; a new one is added.
             if epoll_ctl(epoll, EPOLL_CTL_MOD, socket, &event) != 0
                 && (errno != ENOENT || epoll_ctl(epoll, EPOLL_CTL_ADD, socket, &event) != 0) {
                 // A closed socket, say: the caller's next libpq call reports it.
-                resume(socket, ready: true)
+                resume(socket)
                 return
             }
-            if let deadline { wakeIfSooner(deadline) }
+            if sooner { _ = eventfd_write(wakeup, 1) }
         }
     }
 
@@ -121,13 +131,8 @@ final class SocketReactor: TaskExecutor, @unchecked Sendable {
         _ = epoll_ctl(epoll, EPOLL_CTL_DEL, socket, nil)
     }
 
-    private func resume(_ socket: Int32, ready: Bool) {
-        waiters.withLock { $0.removeValue(forKey: socket) }?.continuation.resume(returning: ready)
-    }
-
-    private func wakeIfSooner(_ deadline: ContinuousClock.Instant) {
-        let sooner = sleepingUntil.withLock { current in current.map { deadline < $0 } ?? true }
-        if sooner { _ = eventfd_write(wakeup, 1) }
+    private func resume(_ socket: Int32) {
+        waits.withLock { $0.bySocket.removeValue(forKey: socket) }?.continuation.resume(returning: true)
     }
 
     /// Ends a dedicated lane's thread once its queue and waits are done.
@@ -144,14 +149,16 @@ final class SocketReactor: TaskExecutor, @unchecked Sendable {
                 return (jobs.queue, jobs.retiring)
             }
             for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
-            if retiring, batch.isEmpty, waiters.withLock({ $0.isEmpty }),
+            if retiring, batch.isEmpty, waits.withLock({ $0.bySocket.isEmpty }),
                jobs.withLock({ jobs in jobs.ended = jobs.queue.isEmpty; return jobs.ended }) {
                 close(epoll)
                 close(wakeup)
                 return
             }
-            let deadline = nearestDeadline()
-            sleepingUntil.withLock { $0 = deadline }
+            let deadline = waits.withLock { waits in
+                waits.sleepEnds = waits.bySocket.values.compactMap(\.deadline).min()
+                return waits.sleepEnds
+            }
             // Sleep only with no job queued; a job queued from now on wakes us.
             let idle = jobs.withLock { jobs in
                 jobs.sleeping = jobs.queue.isEmpty
@@ -167,22 +174,18 @@ final class SocketReactor: TaskExecutor, @unchecked Sendable {
                     var value: eventfd_t = 0
                     _ = eventfd_read(wakeup, &value)
                 } else {
-                    resume(socket, ready: true)
+                    resume(socket)
                 }
             }
             expireDeadlines()
         }
     }
 
-    private func nearestDeadline() -> ContinuousClock.Instant? {
-        waiters.withLock { $0.values.compactMap(\.deadline).min() }
-    }
-
     private func expireDeadlines() {
         let now = ContinuousClock.now
-        let expired = waiters.withLock { waiters -> [CheckedContinuation<Bool, Never>] in
-            let due = waiters.filter { $0.value.deadline.map { $0 <= now } ?? false }
-            for socket in due.keys { waiters[socket] = nil }
+        let expired = waits.withLock { waits -> [CheckedContinuation<Bool, Never>] in
+            let due = waits.bySocket.filter { $0.value.deadline.map { $0 <= now } ?? false }
+            for socket in due.keys { waits.bySocket[socket] = nil }
             return due.values.map(\.continuation)
         }
         for continuation in expired { continuation.resume(returning: false) }

@@ -106,20 +106,23 @@ private final class ObjectStorage {
 
     var members: [(key: String, value: Member)] = []
 
-    func set(_ key: String, _ value: Member) {
-        // A key encoded twice keeps its last value, as in Foundation's encoder.
-        if let index = members.firstIndex(where: { $0.key == key }) {
-            members[index].value = value
-        } else {
-            members.append((key, value))
-        }
-    }
+    func set(_ key: String, _ value: Member) { members.append((key, value)) }
 
     func finish(into output: inout [UInt8]) {
         output.append(UInt8(ascii: "{"))
-        let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        for (position, member) in sorted.enumerated() {
-            if position > 0 { output.append(UInt8(ascii: ",")) }
+        // By key, then in the order encoded: of a key encoded twice the last
+        // value is kept, as in Foundation's encoder.
+        func same(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
+        let order = members.indices.sorted { left, right in
+            let (a, b) = (members[left].key, members[right].key)
+            return same(a, b) ? left < right : a.utf8.lexicographicallyPrecedes(b.utf8)
+        }
+        var written = 0
+        for (rank, index) in order.enumerated() {
+            let member = members[index]
+            if rank + 1 < order.count, same(members[order[rank + 1]].key, member.key) { continue }
+            if written > 0 { output.append(UInt8(ascii: ",")) }
+            written += 1
             JSONValue.writeString(member.key, to: &output)
             output.append(UInt8(ascii: ":"))
             switch member.value {

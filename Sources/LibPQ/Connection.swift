@@ -282,7 +282,7 @@ public final class Connection: @unchecked Sendable {
     }
 
     private func validate(_ sql: SQL) throws {
-        for (index, binding) in sql.bindings.enumerated() where binding.text?.utf8.contains(0) == true {
+        for (index, binding) in sql.bindings.enumerated() where binding.text?.holdsNUL == true {
             throw PostgresError(kind: .invalidParameter,
                                 message: "parameter $\(index + 1) contains a NUL byte, which PostgreSQL text cannot hold")
         }
@@ -484,4 +484,14 @@ public struct PostgresNotification: Sendable, Equatable {
     public var channel: String
     public var payload: String
     public var senderPID: Int
+}
+
+extension String {
+    /// Whether the text holds a NUL byte, read from its contiguous UTF-8
+    /// (the generic `utf8.contains` walks an iterator, per parameter of
+    /// every statement).
+    var holdsNUL: Bool {
+        var text = self
+        return text.withUTF8 { $0.contains(0) }
+    }
 }

@@ -9,6 +9,16 @@ public protocol PostgresEncodable: Sendable {
 /// A Swift value that can be read from a column in PostgreSQL's text format.
 public protocol PostgresDecodable {
     init(postgresText text: Substring) throws
+    /// The same from the column's bytes as libpq holds them (UTF-8 text).
+    /// The default goes through `init(postgresText:)`; a type that only
+    /// copies bytes (`JSONText`) skips making and checking a String.
+    init(postgresBytes bytes: UnsafeRawBufferPointer) throws
+}
+
+extension PostgresDecodable {
+    public init(postgresBytes bytes: UnsafeRawBufferPointer) throws {
+        try self.init(postgresText: String(decoding: bytes, as: UTF8.self)[...])
+    }
 }
 
 public typealias PostgresCodable = PostgresEncodable & PostgresDecodable
@@ -20,6 +30,7 @@ func decodingError(_ type: Any.Type, _ text: Substring) -> PostgresError {
 extension String: PostgresCodable {
     public var postgresText: String? { self }
     public init(postgresText text: Substring) { self = String(text) }
+    public init(postgresBytes bytes: UnsafeRawBufferPointer) { self = String(decoding: bytes, as: UTF8.self) }
 }
 
 extension Bool: PostgresCodable {
@@ -201,6 +212,7 @@ public struct JSONText: PostgresCodable, Equatable {
     public var postgresText: String? { String(decoding: bytes, as: UTF8.self) }
 
     public init(postgresText text: Substring) { bytes = Array(text.utf8) }
+    public init(postgresBytes bytes: UnsafeRawBufferPointer) { self.bytes = Array(bytes) }
 
     /// Shared: making an encoder per value was work on every append.
     public static let encoder: JSONEncoder = {

@@ -51,32 +51,29 @@ public struct Row: Sendable {
 
     public func isNull(named name: String) throws -> Bool { isNull(Int(try result.columnIndex(name))) }
 
-    /// The column's raw text, without copying it into a String.
-    func withText<T>(_ column: Int32, _ body: (Substring?) throws -> T) rethrows -> T {
+    /// The column's raw bytes (nil for NULL), valid only inside `body`:
+    /// decoders read them in place, without a String in between.
+    func withBytes<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer?) throws -> T) rethrows -> T {
         guard let pointer = result.handle?.pointer, column >= 0, column < PQnfields(pointer),
               PQgetisnull(pointer, index, column) == 0, let value = PQgetvalue(pointer, index, column) else {
             return try body(nil)
         }
-        let length = Int(PQgetlength(pointer, index, column))
-        let text = value.withMemoryRebound(to: UInt8.self, capacity: length) {
-            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-        }
-        return try body(text[...])
+        return try body(UnsafeRawBufferPointer(start: value, count: Int(PQgetlength(pointer, index, column))))
     }
 
     /// Decodes column `column`; a NULL is an error (use the optional form).
     public func decode<T: PostgresDecodable>(_ type: T.Type, at column: Int) throws -> T {
-        try withText(Int32(column)) { text in
-            guard let text else {
+        try withBytes(Int32(column)) { bytes in
+            guard let bytes else {
                 throw PostgresError(kind: .decoding,
                                     message: "column \(column) (\(name(column))) is NULL, expected \(T.self)")
             }
-            return try T(postgresText: text)
+            return try T(postgresBytes: bytes)
         }
     }
 
     public func decode<T: PostgresDecodable>(_ type: T?.Type, at column: Int) throws -> T? {
-        try withText(Int32(column)) { text in try text.map { try T(postgresText: $0) } }
+        try withBytes(Int32(column)) { bytes in try bytes.map { try T(postgresBytes: $0) } }
     }
 
     public func decode<T: PostgresDecodable>(_ type: T.Type, named name: String) throws -> T {

@@ -174,13 +174,13 @@ struct ProjectionRebuild {
     private func swap(from start: LogPosition) async throws -> Int {
         let tables = liveTables
         return try await connection.withTransaction { tx in
-            // The checkpoint row first, then the tables. A live batch claims
-            // the same row as its first statement (`claimStatement`) before
-            // it writes a table, so:
+            // The checkpoint row first, then the tables. A live batch moves
+            // the same row as its first statement (`inBatch`: a
+            // compare-and-set) before it writes a table, so:
             // - a batch in flight holds the row: we wait here until it
             //   commits, and then apply from a table that includes it;
-            // - a batch that starts after this lock waits at its claim; when
-            //   we commit, its claim re-reads the row, finds the checkpoint
+            // - a batch that starts after this lock waits at its move; when
+            //   we commit, its move re-reads the row, finds the checkpoint
             //   moved and raises CP001 before writing anything, and the
             //   runner reloads the checkpoint and carries on against the new
             //   tables. Nothing is applied twice, nothing skipped, and the

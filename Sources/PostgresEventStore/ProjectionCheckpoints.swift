@@ -68,39 +68,35 @@ public enum ProjectionCheckpoints {
         """
     }
 
-    /// The first statement of a batch that writes `name`'s read rows: it
-    /// locks the checkpoint row and raises (SQLSTATE `CP001`, see
-    /// `checkpointMoved`) when `name` is no longer at `position`.
-    ///
-    /// Everything that moves a checkpoint takes this row lock before it
-    /// touches the projection's tables — a batch here, a rebuild's swap
-    /// with `lockForSwap` — so they run one after the other, in the same
-    /// lock order (no deadlock), and a batch that waited for a swap finds
-    /// the checkpoint moved before it writes a single row. Without it the
-    /// batch's writes would run first, against the tables the swap put in
-    /// place, and fail on rows that already exist: an error that looks like
-    /// a poison event instead of a moved checkpoint.
-    public static func claimStatement(_ name: String, at position: LogPosition) -> SQL {
-        "SELECT chronicle_claim_checkpoint(\(name), \(position.transactionID)::xid8, \(position.globalPosition)::bigint)"
-    }
-
     /// Runs one batch of `name` from `checkpoint` to `next` in one
     /// transaction with the checkpoint's move: `write` sends the batch's
     /// statements on `connection`. Two round trips in all: `BEGIN` and the
-    /// claim (`claimStatement`) go ahead of the batch's statements, and the
-    /// compare-and-set (same transaction as the writes: a crash cannot apply
-    /// them twice) goes with `COMMIT`, which an error turns into nothing
-    /// committed. Throws `CheckpointMoved` when the claim or the
-    /// compare-and-set refused: nothing was written.
+    /// compare-and-set (`advanceStatement`) go ahead of the batch's
+    /// statements, and `COMMIT` follows them. Throws `CheckpointMoved` when
+    /// the compare-and-set refused: nothing was written.
+    ///
+    /// The compare-and-set comes first, not last, because it also claims the
+    /// row: its `UPDATE` locks the checkpoint row for the rest of the
+    /// transaction. Everything that moves a checkpoint takes this row lock
+    /// before it touches the projection's tables (a batch here, a rebuild's
+    /// swap with `lockForSwap`), so they run one after the other, in the
+    /// same lock order (no deadlock). Under READ COMMITTED an `UPDATE` that
+    /// waited for a concurrent writer of the row re-checks its `WHERE` on the
+    /// version that writer committed, so a batch that waited for a swap finds
+    /// the checkpoint moved before it writes a single row. Were the writes
+    /// first, they would run against the tables the swap put in place and
+    /// fail on rows that already exist: an error that looks like a poison
+    /// event instead of a moved checkpoint. Doing the claim and the move in
+    /// one statement also writes the row once per batch instead of twice (a
+    /// lock, then a new version).
     public static func inBatch(_ name: String, from checkpoint: LogPosition, to next: LogPosition,
                                on connection: Connection, _ write: (Connection) async throws -> Void) async throws {
         do {
             try connection.sendAhead("BEGIN")
             try planStatementsAfresh(on: connection)
-            try connection.sendAhead(claimStatement(name, at: checkpoint))
+            try connection.sendAhead(advanceStatement(name, from: checkpoint, to: next))
             try await write(connection)
-            let outcomes = try await connection.pipeline([advanceStatement(name, from: checkpoint, to: next), "COMMIT"])
-            for case .failure(let error) in outcomes { throw error }
+            try await connection.query("COMMIT")
         } catch {
             try? await connection.rollback()
             if let error = error as? PostgresError, let moved = checkpointMoved(error, name: name) { throw moved }
@@ -124,7 +120,7 @@ public enum ProjectionCheckpoints {
 
     /// Locks `name`'s checkpoint row (creating it if missing) for the rest
     /// of the caller's transaction, waiting for a batch in flight to commit;
-    /// batches that start later wait at their `claimStatement`.
+    /// batches that start later wait at their first statement (see `inBatch`).
     public static func lockForSwap(_ name: String, on connection: Connection) async throws {
         try await ensure([name], on: connection)
         try await connection.query("SELECT 1 FROM projection_checkpoints WHERE name = \(name) FOR UPDATE")
@@ -146,8 +142,8 @@ public enum ProjectionCheckpoints {
         try await connection.query("DELETE FROM projection_checkpoints WHERE name = \(name)")
     }
 
-    /// `CheckpointMoved` for the error `advanceStatement` or `claimStatement`
-    /// raises; nil for any other.
+    /// `CheckpointMoved` for the error `advanceStatement` raises; nil for
+    /// any other.
     public static func checkpointMoved(_ error: PostgresError, name: String) -> CheckpointMoved? {
         error.sqlState == "CP001" ? CheckpointMoved(name: name) : nil
     }

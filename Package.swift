@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "CatalogDomain", dependencies: ["EventSourcing", "Wire"], swiftSettings: strictImports),
         .target(name: "AccountsDomain", dependencies: ["EventSourcing", "Wire"], swiftSettings: strictImports),
         // adapters
-        .target(name: "PostgresEventStore", dependencies: ["EventSourcing", "LibPQ"], swiftSettings: strictImports),
+        .target(name: "PostgresEventStore", dependencies: ["EventSourcing", "Wire", "LibPQ"], swiftSettings: strictImports),
         .target(name: "ReadModel", dependencies: ["EventSourcing", "Wire", "LibPQ"], swiftSettings: strictImports),
         // the event feed's reading, live following and wire form, for the
         // query service's GET /events and chronicle-admin tail (no HTTP)

@@ -69,6 +69,8 @@ enum CommandAnswer {
             return .conflict("The resource kept changing concurrently; gave up after \(attempts) attempts. Try again.")
         case CommandRunError.claimTaken:
             return .conflict("A unique value of this request is already taken.")
+        case CommandRunError.requiredStreamMissing:
+            return .validation([], detail: "A resource this request refers to does not exist.")
         default:
             return nil
         }

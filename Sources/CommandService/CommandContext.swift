@@ -21,7 +21,8 @@ public struct CommandContext: Sendable {
     public func run<D: Decider>(
         _ decider: D.Type, _ codec: EventCodec<D.Event>, _ command: D.Command, on stream: StreamName,
         as resource: CommandReply.Resource, created: Bool = false,
-        claims: @escaping @Sendable ([D.Event]) -> [UniqueClaim] = { _ in [] }
+        claims: @escaping @Sendable ([D.Event]) -> [UniqueClaim] = { _ in [] },
+        requiring required: [RequiredStream] = []
     ) async throws -> CommandReply {
         let runner = CommandRunner<D>(store: store, codec: codec, maxAttempts: Self.maxAttempts)
         let ifMatch: Int? = switch precondition {
@@ -31,8 +32,14 @@ public struct CommandContext: Sendable {
         if created, precondition != .none {
             throw CommandRunError.preconditionFailed(expected: ifMatch ?? -1, actual: 0)
         }
-        let outcome = try await runner.run(command, on: stream, streamIsNew: created, ifMatch: ifMatch,
-                                           metadata: metadata, claims: claims)
+        let outcome: CommandOutcome<D.Event>
+        do {
+            outcome = try await runner.run(command, on: stream, streamIsNew: created, ifMatch: ifMatch,
+                                           metadata: metadata, claims: claims, requiring: required.map(\.stream))
+        } catch CommandRunError.requiredStreamMissing(let missing) {
+            guard let reference = required.first(where: { $0.stream == missing }) else { throw CommandRunError.requiredStreamMissing(missing) }
+            throw CommandInputRejected(problem: reference.problem)
+        }
         return CommandReply(resource: resource, created: created, version: outcome.streamVersion,
                             position: outcome.position)
     }
@@ -41,6 +48,20 @@ public struct CommandContext: Sendable {
     /// aggregate before deciding (does the stream a new one refers to exist?).
     public func load<D: Decider>(_ decider: D.Type, _ codec: EventCodec<D.Event>, _ stream: StreamName) async throws -> D.State {
         try await CommandRunner<D>(store: store, codec: codec).load(stream).state
+    }
+}
+
+/// A stream a command's events refer to (the group a new member joins),
+/// which must hold an event when they are appended, and the problem to report
+/// on the request's fields when it does not. The store checks it in the append's own
+/// round trip, so the handler needs no read of that stream first.
+public struct RequiredStream: Sendable {
+    public var stream: StreamName
+    public var problem: RequestProblem
+
+    public init(_ stream: StreamName, else problem: RequestProblem) {
+        self.stream = stream
+        self.problem = problem
     }
 }
 

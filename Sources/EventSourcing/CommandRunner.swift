@@ -7,6 +7,8 @@ public enum CommandRunError: Error, Equatable, Sendable {
     case conflictRetriesExhausted(attempts: Int)
     /// A unique value (an email, say) is held by another stream.
     case claimTaken(UniqueClaim)
+    /// A stream the command's events refer to (`requiring`) has no events.
+    case requiredStreamMissing(StreamName)
 }
 
 /// What a successful command did.
@@ -56,7 +58,8 @@ public struct CommandRunner<D: Decider>: Sendable {
         streamIsNew: Bool = false,
         ifMatch: Int? = nil,
         metadata: EventMetadata,
-        claims: @Sendable ([D.Event]) -> [UniqueClaim] = { _ in [] }
+        claims: @Sendable ([D.Event]) -> [UniqueClaim] = { _ in [] },
+        requiring required: [StreamName] = []
     ) async throws -> CommandOutcome<D.Event> {
         for attempt in 1...maxAttempts {
             let (state, version, position) = attempt == 1 && streamIsNew
@@ -72,7 +75,7 @@ public struct CommandRunner<D: Decider>: Sendable {
             do {
                 let result = try await store.append(
                     try events.map(codec.encode), to: stream, expecting: .exactly(version),
-                    metadata: metadata, claims: claims(events))
+                    metadata: metadata, claims: claims(events), requiring: required)
                 return CommandOutcome(events: events, streamVersion: result.streamVersion,
                                       position: result.lastPosition)
             } catch EventStoreError.versionConflict(_, _, let actual) {
@@ -80,6 +83,8 @@ public struct CommandRunner<D: Decider>: Sendable {
                 continue
             } catch EventStoreError.claimTaken(let claim) {
                 throw CommandRunError.claimTaken(claim)
+            } catch EventStoreError.requiredStreamMissing(let missing) {
+                throw CommandRunError.requiredStreamMissing(missing)
             }
         }
         throw CommandRunError.conflictRetriesExhausted(attempts: maxAttempts)

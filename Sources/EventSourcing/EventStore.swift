@@ -56,6 +56,9 @@ public enum EventStoreError: Error, Equatable, Sendable {
     case versionConflict(stream: StreamName, expected: ExpectedVersion, actual: Int)
     /// A unique claim is held by another stream; nothing was appended.
     case claimTaken(UniqueClaim)
+    /// A stream the append required to exist holds no event; nothing was
+    /// appended.
+    case requiredStreamMissing(StreamName)
 }
 
 /// The port every event store implements; one contract test suite runs
@@ -65,9 +68,14 @@ public protocol EventStore: Sendable {
     func readStream(_ stream: StreamName) async throws -> [RecordedEvent]
 
     /// Appends `events` to `stream` atomically, if the stream is at
-    /// `expected` and every claim is free (or already held by this stream).
+    /// `expected`, every claim is free (or already held by this stream) and
+    /// every stream in `required` holds at least one event. `required` is
+    /// how events that refer to another aggregate (a member to the group it
+    /// joins) check that it exists in the append itself, instead of a
+    /// read of that stream first.
     func append(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
-                metadata: EventMetadata, claims: [UniqueClaim]) async throws -> AppendResult
+                metadata: EventMetadata, claims: [UniqueClaim], requiring required: [StreamName]) async throws
+        -> AppendResult
 
     /// Up to `limit` committed events after `position`, in log order.
     func readAll(after position: LogPosition, limit: Int) async throws -> [RecordedEvent]
@@ -75,7 +83,7 @@ public protocol EventStore: Sendable {
 
 extension EventStore {
     public func append(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
-                       metadata: EventMetadata) async throws -> AppendResult {
-        try await append(events, to: stream, expecting: expected, metadata: metadata, claims: [])
+                       metadata: EventMetadata, claims: [UniqueClaim] = []) async throws -> AppendResult {
+        try await append(events, to: stream, expecting: expected, metadata: metadata, claims: claims, requiring: [])
     }
 }

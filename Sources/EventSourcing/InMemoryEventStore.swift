@@ -26,12 +26,16 @@ public final class InMemoryEventStore: EventStore {
     }
 
     public func append(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
-                       metadata: EventMetadata, claims: [UniqueClaim]) async throws -> AppendResult {
+                       metadata: EventMetadata, claims: [UniqueClaim],
+                       requiring required: [StreamName]) async throws -> AppendResult {
         let now = clock()
         return try storage.withLock { storage throws(EventStoreError) in
             let actual = storage.streams[stream]?.count ?? 0
             guard expected.accepts(actual) else {
                 throw .versionConflict(stream: stream, expected: expected, actual: actual)
+            }
+            for other in required where storage.streams[other]?.isEmpty ?? true {
+                throw .requiredStreamMissing(other)
             }
             for claim in claims {
                 if let holder = storage.claims[claim], holder != stream { throw .claimTaken(claim) }

@@ -1,10 +1,11 @@
 import EventSourcing
 import Foundation
 import LibPQ
+import Wire
 
 /// The statements of one append, sent together in one pipeline: check the
-/// stream's version, claim unique values, insert the events at the versions
-/// after `expected`.
+/// stream's version, check that the streams it requires hold events, claim
+/// unique values, insert the events at the versions after `expected`.
 ///
 /// Concurrency: two writers that both saw version 3 both pass the version
 /// check and both insert version 4; `unique (stream_id, stream_version)` lets
@@ -17,12 +18,19 @@ enum AppendStatements {
     /// SQLSTATE raised by `chronicle_expect_version` (migration 0002); its
     /// detail is the stream's actual version.
     static let versionMismatch = "CV001"
+    /// SQLSTATE raised by `chronicle_expect_stream` (migration 0009); its
+    /// detail is the stream's id.
+    static let requiredStreamMissing = "CV002"
 
     static func statements(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
-                           metadata: EventMetadata, claims: [UniqueClaim]) throws -> [SQL] {
+                           metadata: EventMetadata, claims: [UniqueClaim], requiring required: [StreamName]) throws
+        -> [SQL] {
         var statements: [SQL] = []
         if case .exactly(let version) = expected {
             statements.append("SELECT chronicle_expect_version(\(stream.id), \(version))")
+        }
+        for other in required {
+            statements.append("SELECT chronicle_expect_stream(\(other.id), \(other.type))")
         }
         for claim in claims {
             statements.append(
@@ -38,7 +46,7 @@ enum AppendStatements {
     /// instead of colliding with it. Only `.any` derives them from the stream.
     private static func insert(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
                                metadata: EventMetadata) throws -> SQL {
-        let metadataJSON = try JSONText(encoding: metadata)
+        let metadataJSON = JSONText(bytes: try JSONBytesEncoder.encode(metadata))
         var sql: SQL
         switch expected {
         case .exactly(let version):
@@ -83,15 +91,16 @@ enum AppendStatements {
     /// Sends the append in one pipeline inside `frame`; on failure undoes
     /// the frame (the failed statement aborted it) and throws the store's error.
     static func run(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
-                    metadata: EventMetadata, claims: [UniqueClaim], in frame: Frame,
+                    metadata: EventMetadata, claims: [UniqueClaim], requiring required: [StreamName], in frame: Frame,
                     on connection: Connection) async throws -> AppendResult {
         guard !events.isEmpty else { throw EmptyAppend() }
-        let statements = try statements(events, to: stream, expecting: expected, metadata: metadata, claims: claims)
+        let statements = try statements(events, to: stream, expecting: expected, metadata: metadata, claims: claims,
+                                        requiring: required)
         let outcomes = try await connection.pipeline([frame.open] + statements + [frame.close])
         if outcomes.contains(where: { if case .failure = $0 { true } else { false } }) {
             _ = try? await connection.query(frame.undo)
             if let failure = try await failure(in: outcomes, stream: stream, expected: expected, claims: claims,
-                                               connection: connection) {
+                                               required: required, connection: connection) {
                 throw failure
             }
         }
@@ -110,7 +119,8 @@ enum AppendStatements {
     /// The first real failure of a pipeline (later statements only report
     /// that an earlier one failed), as the store's error.
     static func failure(in outcomes: [Result<QueryResult, PostgresError>], stream: StreamName,
-                        expected: ExpectedVersion, claims: [UniqueClaim], connection: Connection) async throws -> Error? {
+                        expected: ExpectedVersion, claims: [UniqueClaim], required: [StreamName],
+                        connection: Connection) async throws -> Error? {
         guard let error = outcomes.lazy.compactMap({ outcome -> PostgresError? in
             if case .failure(let error) = outcome, error.sqlState != nil { return error }
             return nil
@@ -118,6 +128,10 @@ enum AppendStatements {
         if error.sqlState == versionMismatch {
             return EventStoreError.versionConflict(stream: stream, expected: expected,
                                                    actual: Int(error.detail ?? "") ?? -1)
+        }
+        if error.sqlState == requiredStreamMissing,
+           let missing = required.first(where: { $0.id == error.detail.flatMap(UUID.init) }) ?? required.first {
+            return EventStoreError.requiredStreamMissing(missing)
         }
         guard error.isUniqueViolation else { return error }
         if error.constraint == "unique_claims_pkey" {

@@ -5,10 +5,11 @@ public import LibPQ
 /// The event store on PostgreSQL, over a connection pool.
 ///
 /// An append is one transaction sent in one round trip (libpq pipeline:
-/// BEGIN, claims, guarded INSERT, COMMIT); reading a stream is another. After
-/// a successful commit it signals `onCommit` (the `CommitNotifier`), so
-/// projectors wake without polling and without a NOTIFY inside the append
-/// transaction (which would serialise every commit on one database-wide lock).
+/// BEGIN, the version check, required streams, claims, guarded INSERT,
+/// COMMIT); reading a stream is another. After a successful commit it signals
+/// `onCommit` (the `CommitNotifier`), so projectors wake without polling and
+/// without a NOTIFY inside the append transaction (which would serialise
+/// every commit on one database-wide lock).
 public struct PostgresEventStore: EventStore {
     public let pool: ConnectionPool
     public let onCommit: @Sendable () -> Void
@@ -43,10 +44,11 @@ public struct PostgresEventStore: EventStore {
     }
 
     public func append(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
-                       metadata: EventMetadata, claims: [UniqueClaim]) async throws -> AppendResult {
+                       metadata: EventMetadata, claims: [UniqueClaim],
+                       requiring required: [StreamName]) async throws -> AppendResult {
         let result = try await withConnection { connection in
             try await AppendStatements.run(events, to: stream, expecting: expected, metadata: metadata, claims: claims,
-                                           in: .transaction, on: connection)
+                                           requiring: required, in: .transaction, on: connection)
         }
         onCommit()
         return result
@@ -74,9 +76,10 @@ public struct TransactionalEventStore: EventStore {
     }
 
     public func append(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
-                       metadata: EventMetadata, claims: [UniqueClaim]) async throws -> AppendResult {
+                       metadata: EventMetadata, claims: [UniqueClaim],
+                       requiring required: [StreamName]) async throws -> AppendResult {
         try await AppendStatements.run(events, to: stream, expecting: expected, metadata: metadata, claims: claims,
-                                       in: .savepoint, on: connection)
+                                       requiring: required, in: .savepoint, on: connection)
     }
 
     public func readAll(after position: LogPosition, limit: Int) async throws -> [RecordedEvent] {

@@ -41,12 +41,14 @@ extension Shop: CommandModule {
         routes.post("/orders", creates: true) { input in
             PlaceOrder(request: try PlaceOrderRequest.parse(input.body))
         } handle: { command, context in
-            // Customers are never deleted, so a customer seen now stays valid.
-            let customer = try await context.load(Customer.self, Customer.codec, Customer.stream(command.request.customer))
-            guard customer.isRegistered else { throw CommandInputRejected(problem: PlaceOrderRequest.unknownCustomer) }
+            // The customer must exist: checked in the append itself (a
+            // customer stream begins with its registration, and customers
+            // are never deleted, so a customer there now stays valid).
             let id = OrderID(UUID())
             return try await context.run(Order.self, Order.codec, command.request.command(at: context.now),
-                                         on: Order.stream(id), as: id.resource, created: true)
+                                         on: Order.stream(id), as: id.resource, created: true,
+                                         requiring: [RequiredStream(Customer.stream(command.request.customer),
+                                                                    else: PlaceOrderRequest.unknownCustomer)])
         }
         routes.post("/orders/:id/items") { input in
             AddOrderItem(id: try orderID(input), request: try AddItemRequest.parse(input.body))

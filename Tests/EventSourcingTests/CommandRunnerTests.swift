@@ -99,7 +99,8 @@ private final class InterferingStore: EventStore {
     }
 
     func append(_ events: [EncodedEvent], to stream: StreamName, expecting expected: ExpectedVersion,
-                metadata: EventMetadata, claims: [UniqueClaim]) async throws -> AppendResult {
+                metadata: EventMetadata, claims: [UniqueClaim], requiring required: [StreamName]) async throws
+        -> AppendResult {
         appendCalls.withLock { $0 += 1 }
         let interfere = remaining.withLock { remaining in
             defer { remaining = max(0, remaining - 1) }
@@ -109,7 +110,8 @@ private final class InterferingStore: EventStore {
             _ = try await inner.append([try Tally.codec.encode(.added(1))], to: stream, expecting: .any,
                                        metadata: metadata, claims: [])
         }
-        return try await inner.append(events, to: stream, expecting: expected, metadata: metadata, claims: claims)
+        return try await inner.append(events, to: stream, expecting: expected, metadata: metadata, claims: claims,
+                                      requiring: required)
     }
 
     func readAll(after position: LogPosition, limit: Int) async throws -> [RecordedEvent] {

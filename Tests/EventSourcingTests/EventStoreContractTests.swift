@@ -141,6 +141,26 @@ struct EventStoreContractTests {
         }
     }
 
+    @Test(arguments: StoreUnderTest.allCases)
+    func anAppendRequiringAStreamWithoutEventsAppendsNothing(_ store: StoreUnderTest) async throws {
+        try await store.with { store in
+            let referenced = stream(), referring = stream()
+            for expected in [ExpectedVersion.noStream, .any] {
+                await #expect(throws: EventStoreError.requiredStreamMissing(referenced)) {
+                    try await store.append([event(1)], to: referring, expecting: expected, metadata: metadata,
+                                           claims: [], requiring: [referenced])
+                }
+                #expect(try await store.readStream(referring).isEmpty, "expecting \(expected)")
+            }
+
+            _ = try await store.append([event(2)], to: referenced, expecting: .noStream, metadata: metadata)
+            let appended = try await store.append([event(3)], to: referring, expecting: .noStream, metadata: metadata,
+                                                  claims: [], requiring: [referenced])
+            #expect(appended.streamVersion == 1)
+            #expect(try payloads(try await store.readStream(referring)) == [3])
+        }
+    }
+
     @Test func concurrentClaimsOnPostgresGiveOneWinner() async throws {
         try await StoreUnderTest.postgres.with { store in
             let claim = UniqueClaim(scope: "customer-email", value: "race@example.com")

@@ -44,12 +44,11 @@ extension Accounts: CommandModule {
         routes.post("/users", creates: true) { input in
             CreateUser(request: try CreateUserRequest.parse(input.body))
         } handle: { command, context in
-            try await requireExisting(command.request.company, context)
             let id = UserID(UUID())
             do {
                 return try await context.run(User.self, User.codec, command.request.command(at: context.now),
                                              on: User.stream(id), as: id.resource, created: true,
-                                             claims: User.claims(for:))
+                                             claims: User.claims(for:), requiring: existing(command.request.company))
             } catch CommandRunError.claimTaken(let claim) where claim.scope == User.emailClaimScope {
                 throw CommandRefused(.conflict, "A user with this email already exists.")
             }
@@ -62,8 +61,8 @@ extension Accounts: CommandModule {
         routes.put("/users/:id/company") { input in
             MoveUser(id: try userID(input), request: try MoveUserRequest.parse(input.body))
         } handle: { command, context in
-            try await requireExisting(command.request.company, context)
-            return try await user(command.id, command.request.command(at: context.now), context)
+            try await user(command.id, command.request.command(at: context.now), context,
+                           requiring: existing(command.request.company))
         }
     }
 
@@ -73,12 +72,11 @@ extension Accounts: CommandModule {
         FieldError(field: "company_id", message: "must name an existing company"),
     ])
 
-    /// Refuses a reference to a company that does not exist (active or not).
-    /// Companies are never deleted, so a company seen now stays valid.
-    private static func requireExisting(_ company: CompanyID?, _ context: CommandContext) async throws {
-        guard let company else { return }
-        let state = try await context.load(Company.self, Company.codec, Company.stream(company))
-        guard state.exists else { throw CommandInputRejected(problem: unknownCompany) }
+    /// A reference to a company must name one that exists (active or not),
+    /// checked in the user's append: a company's stream begins with its
+    /// creation, and companies are never deleted, so one there now stays.
+    private static func existing(_ company: CompanyID?) -> [RequiredStream] {
+        company.map { [RequiredStream(Company.stream($0), else: unknownCompany)] } ?? []
     }
 
     private static func company(_ id: CompanyID, _ command: Company.Command, _ context: CommandContext)
@@ -86,8 +84,10 @@ extension Accounts: CommandModule {
         try await context.run(Company.self, Company.codec, command, on: Company.stream(id), as: id.resource)
     }
 
-    private static func user(_ id: UserID, _ command: User.Command, _ context: CommandContext) async throws -> CommandReply {
-        try await context.run(User.self, User.codec, command, on: User.stream(id), as: id.resource)
+    private static func user(_ id: UserID, _ command: User.Command, _ context: CommandContext,
+                             requiring required: [RequiredStream] = []) async throws -> CommandReply {
+        try await context.run(User.self, User.codec, command, on: User.stream(id), as: id.resource,
+                              requiring: required)
     }
 
     private static func companyID(_ input: CommandInput) throws -> CompanyID {

@@ -7,9 +7,9 @@ public import Foundation
 ///
 /// Two rules reach beyond this stream and are not decided here, since one
 /// stream cannot see the others: that a named company exists (the service
-/// side loads the company's stream first and refuses an unknown one as an
-/// invalid field), and that no other user has the email (claimed with the
-/// append: see `claims(for:)`).
+/// side requires the company's stream in the user's append and refuses an
+/// unknown one as an invalid field), and that no other user has the email
+/// (claimed with the append: see `claims(for:)`).
 public enum User: Decider {
     public static let streamType = "user"
     /// The store refuses a second user claiming the same normalised email.

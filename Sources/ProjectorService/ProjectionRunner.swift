@@ -205,6 +205,7 @@ final class ProjectionRunner: Sendable {
         set(.running)
         metrics.checkpoint(checkpoint)
         var leaseCheckedAt = ContinuousClock.now
+        var rowCheckedAt = ContinuousClock.now
         var statistics = AnalyzeSchedule(first: settings.firstAnalyzeAfter,
                                           alreadyApplied: Int(checkpoint.globalPosition))
         while true {
@@ -215,6 +216,21 @@ final class ProjectionRunner: Sendable {
             }
             let events = try await reader.read(after: checkpoint, limit: settings.batchSize)
             if events.isEmpty {
+                // Idle at the head, this runner would meet a checkpoint that
+                // someone else moved (an operator's reset to re-project, a
+                // swap) only at its next batch's compare-and-set, which waits
+                // for the next event: look at the row now and then instead.
+                if ContinuousClock.now - rowCheckedAt > settings.leaseCheckInterval {
+                    rowCheckedAt = .now
+                    let row = try await pool.withConnection { try await self.loadCheckpoint(on: $0) }.position
+                    if row != checkpoint {
+                        logger.info("checkpoint moved under the projector; resuming from it",
+                                    metadata: ["from": "\(checkpoint)", "to": "\(row)"])
+                        checkpoint = row
+                        metrics.checkpoint(checkpoint)
+                        continue
+                    }
+                }
                 await cancelWhenGracefulShutdown { await self.doorbell.wait(timeout: self.settings.pollInterval) }
                 continue
             }

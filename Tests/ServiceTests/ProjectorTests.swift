@@ -131,6 +131,33 @@ struct ProjectorTests {
         }
     }
 
+    /// An operator empties a projection's tables and sets its checkpoint
+    /// back to the start while the projector sits idle at the head: the
+    /// projection is built again without waiting for a new event.
+    @Test func anIdleProjectionNoticesItsCheckpointResetByHand() async throws {
+        try await TestDatabase.withMigrated { database in
+            let pool = database.makePool(maxConnections: 4)
+            let shop = ShopWriter(store: PostgresEventStore(pool: pool))
+            try await shop.registerCustomersWithAnOrder(5, named: "Customer")
+            let projector = RunningProjector(conninfo: database.conninfo)
+            try await projector.waitUntilCaughtUp(database.conninfo)
+            let connection = try await database.connect()
+            #expect(try await ProjectionProbe.count("SELECT count(*) FROM customers_view", on: connection) == 5)
+            try await connection.withTransaction { tx in
+                try await ProjectionCheckpoints.lockForSwap("customers", on: tx)
+                try await tx.query("TRUNCATE customers_view, customers_count, customers_orders")
+                try await ProjectionCheckpoints.reset("customers", to: .start, on: tx)
+            }
+            try await waitUntil("customers_view built again", within: Bound.projection) {
+                try await ProjectionProbe.count("SELECT count(*) FROM customers_view", on: connection) == 5
+            }
+            #expect(try await ProjectionProbe.differencesFromScratch(connection) == [])
+            await projector.stop()
+            await connection.close()
+            await pool.close()
+        }
+    }
+
     @Test func abortedBatchLeavesNothingHalfAppliedAndARestartResumesExactly() async throws {
         try await TestDatabase.withMigrated { database in
             let pool = database.makePool(maxConnections: 4)

@@ -37,7 +37,9 @@ public struct CommandContext: Sendable {
             outcome = try await runner.run(command, on: stream, streamIsNew: created, ifMatch: ifMatch,
                                            metadata: metadata, claims: claims, requiring: required.map(\.stream))
         } catch CommandRunError.requiredStreamMissing(let missing) {
-            guard let reference = required.first(where: { $0.stream == missing }) else { throw CommandRunError.requiredStreamMissing(missing) }
+            guard let reference = required.first(where: { $0.stream == missing }) else {
+                throw CommandRunError.requiredStreamMissing(missing)
+            }
             throw CommandInputRejected(problem: reference.problem)
         }
         return CommandReply(resource: resource, created: created, version: outcome.streamVersion,
@@ -53,8 +55,8 @@ public struct CommandContext: Sendable {
 
 /// A stream a command's events refer to (the group a new member joins),
 /// which must hold an event when they are appended, and the problem to report
-/// on the request's fields when it does not. The store checks it in the append's own
-/// round trip, so the handler needs no read of that stream first.
+/// on the request's fields when it does not. The store checks it in the
+/// append's own round trip, so the handler needs no read of that stream first.
 public struct RequiredStream: Sendable {
     public var stream: StreamName
     public var problem: RequestProblem

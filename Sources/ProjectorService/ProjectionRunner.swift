@@ -205,7 +205,7 @@ final class ProjectionRunner: Sendable {
         set(.running)
         metrics.checkpoint(checkpoint)
         var leaseCheckedAt = ContinuousClock.now
-        var rowCheckedAt = ContinuousClock.now
+        var idle = false
         var statistics = AnalyzeSchedule(first: settings.firstAnalyzeAfter,
                                           alreadyApplied: Int(checkpoint.globalPosition))
         while true {
@@ -213,24 +213,18 @@ final class ProjectionRunner: Sendable {
             if ContinuousClock.now - leaseCheckedAt > settings.leaseCheckInterval {
                 try await checkLease(lease)
                 leaseCheckedAt = .now
-            }
-            let events = try await reader.read(after: checkpoint, limit: settings.batchSize)
-            if events.isEmpty {
                 // Idle at the head, this runner would meet a checkpoint that
                 // someone else moved (an operator's reset to re-project, a
                 // swap) only at its next batch's compare-and-set, which waits
-                // for the next event: look at the row now and then instead.
-                if ContinuousClock.now - rowCheckedAt > settings.leaseCheckInterval {
-                    rowCheckedAt = .now
-                    let row = try await pool.withConnection { try await self.loadCheckpoint(on: $0) }.position
-                    if row != checkpoint {
-                        logger.info("checkpoint moved under the projector; resuming from it",
-                                    metadata: ["from": "\(checkpoint)", "to": "\(row)"])
-                        checkpoint = row
-                        metrics.checkpoint(checkpoint)
-                        continue
-                    }
+                // for the next event: look at the row with the lease instead.
+                if idle {
+                    let row = try await loadCheckpointRow()
+                    if row != checkpoint { checkpoint = resume(at: row, from: checkpoint) }
                 }
+            }
+            let events = try await reader.read(after: checkpoint, limit: settings.batchSize)
+            idle = events.isEmpty
+            if idle {
                 await cancelWhenGracefulShutdown { await self.doorbell.wait(timeout: self.settings.pollInterval) }
                 continue
             }
@@ -238,31 +232,41 @@ final class ProjectionRunner: Sendable {
                 let writes = relevant.matchesAny(events)
                 checkpoint = try await applyBatch(events, from: checkpoint, lease: lease, writes: writes)
                 if writes, statistics.record(events.count) { await analyzeTables() }
-                if writes, events.count < settings.batchSize, settings.gatherPause != .zero {
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.gatherPause) }
-                }
-                if !writes, events.count < settings.batchSize {
-                    // Another context's events, a few per commit: woken by
-                    // each commit, this projection would move its checkpoint
-                    // as often as the busy ones write, and wake them in turn
-                    // (a read and a statement each time, for nothing to
-                    // write). A short pause lets it take them in bulk; a
-                    // consistency-token wait on its views may last that much
-                    // longer. A full batch (a catch-up) goes on at once.
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.idlePause) }
+                // A full batch (a catch-up) goes on at once. After a smaller
+                // one a projection that wrote waits `gatherPause`, so the
+                // commits of that moment make one batch. One that wrote
+                // nothing (another context's events, a few per commit) waits
+                // `idlePause`: woken by each commit, it would move its
+                // checkpoint as often as the busy ones write, and wake them
+                // in turn (a read and a statement each time, for nothing to
+                // write); a consistency-token wait on its views may last
+                // that much longer.
+                let pause = writes ? settings.gatherPause : settings.idlePause
+                if events.count < settings.batchSize, pause != .zero {
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
                 }
             } catch is CheckpointMoved {
                 // A rebuild swapped new tables in (or, against the lease's
                 // promise, another copy wrote): our batch was rolled back
                 // before it wrote anything; go on from where the row is now.
-                let moved = try await pool.withConnection { try await self.loadCheckpoint(on: $0) }
-                logger.info("checkpoint moved under the projector; resuming from it",
-                            metadata: ["from": "\(checkpoint)", "to": "\(moved.position)"])
-                checkpoint = moved.position
-                set(.running)
-                metrics.checkpoint(checkpoint)
+                checkpoint = resume(at: try await loadCheckpointRow(), from: checkpoint)
             }
         }
+    }
+
+    /// The position in this projection's checkpoint row.
+    private func loadCheckpointRow() async throws -> LogPosition {
+        try await pool.withConnection { try await self.loadCheckpoint(on: $0) }.position
+    }
+
+    /// Goes on from `row`, where the checkpoint was moved to under us;
+    /// returns it.
+    private func resume(at row: LogPosition, from checkpoint: LogPosition) -> LogPosition {
+        logger.info("checkpoint moved under the projector; resuming from it",
+                    metadata: ["from": "\(checkpoint)", "to": "\(row)"])
+        set(.running)
+        metrics.checkpoint(row)
+        return row
     }
 
     /// Fresh planner statistics for the projection's tables, outside any

@@ -48,6 +48,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// Named SQLSTATE codes we act on.
     public enum Code {
         public static let uniqueViolation = "23505"
+        public static let checkViolation = "23514"
         public static let serializationFailure = "40001"
         public static let deadlockDetected = "40P01"
         public static let lockNotAvailable = "55P03"

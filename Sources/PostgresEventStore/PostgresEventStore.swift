@@ -4,9 +4,9 @@ public import LibPQ
 
 /// The event store on PostgreSQL, over a connection pool.
 ///
-/// An append is one transaction sent in one round trip (libpq pipeline:
-/// BEGIN, the version check, required streams, claims, guarded INSERT,
-/// COMMIT); reading a stream is another. After a successful commit it signals
+/// An append is one statement in one round trip (its claims, version check
+/// and required streams folded into the INSERT: `AppendStatements`);
+/// reading a stream is another. After a successful commit it signals
 /// `onCommit` (the `CommitNotifier`), so projectors wake without polling and
 /// without a NOTIFY inside the append transaction (which would serialise
 /// every commit on one database-wide lock).
@@ -48,7 +48,7 @@ public struct PostgresEventStore: EventStore {
                        requiring required: [StreamName]) async throws -> AppendResult {
         let result = try await withConnection { connection in
             try await AppendStatements.run(events, to: stream, expecting: expected, metadata: metadata, claims: claims,
-                                           requiring: required, in: .transaction, on: connection)
+                                           requiring: required, in: .alone, on: connection)
         }
         onCommit()
         return result

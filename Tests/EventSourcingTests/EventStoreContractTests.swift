@@ -145,17 +145,19 @@ struct EventStoreContractTests {
     func anAppendRequiringAStreamWithoutEventsAppendsNothing(_ store: StoreUnderTest) async throws {
         try await store.with { store in
             let referenced = stream(), referring = stream()
+            // The refused appends' claim must be left free, as their events are.
+            let claim = UniqueClaim(scope: "test-name", value: UUID().uuidString)
             for expected in [ExpectedVersion.noStream, .any] {
                 await #expect(throws: EventStoreError.requiredStreamMissing(referenced)) {
                     try await store.append([event(1)], to: referring, expecting: expected, metadata: metadata,
-                                           claims: [], requiring: [referenced])
+                                           claims: [claim], requiring: [referenced])
                 }
                 #expect(try await store.readStream(referring).isEmpty, "expecting \(expected)")
             }
 
             _ = try await store.append([event(2)], to: referenced, expecting: .noStream, metadata: metadata)
             let appended = try await store.append([event(3)], to: referring, expecting: .noStream, metadata: metadata,
-                                                  claims: [], requiring: [referenced])
+                                                  claims: [claim], requiring: [referenced])
             #expect(appended.streamVersion == 1)
             #expect(try payloads(try await store.readStream(referring)) == [3])
         }

@@ -121,8 +121,9 @@ def migrate(bin_dir, url, repo):
                  CHRONICLE_MIGRATIONS=os.path.join(repo, "migrations")), cwd=repo)
 
 
-# The expected-version parameters of an append (AppendStatements.swift):
-# chronicle_expect_version(stream, version) and the insert's base version.
+# The expected-version parameter of an append (AppendStatements.swift): the
+# insert's base version (its version check reads base.version). The first
+# pattern is the append of builds before the append became one statement.
 EXPECT_VERSION = re.compile(r"chronicle_expect_version\(\$\d+, \$(\d+)\)")
 BASE_VERSION = re.compile(r"SELECT \$(\d+)::int AS version")
 VARIABLE = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -166,7 +167,7 @@ def pgbench_script(captured, *, header, ids, texts=None, version_from_read_of=No
     lines = ["-- %s: the statements one request sent, captured on the wire (bench/harness/wire.py)." % captured.kind]
     lines += header
     # Statements sent in one round trip (up to one Sync) were one libpq
-    # pipeline: the append's BEGIN, checks, insert and COMMIT.
+    # pipeline: an append under its savepoint, a query after its freshness check.
     groups = []
     for statement in statements:
         if groups and groups[-1][-1].round_trip == statement.round_trip:

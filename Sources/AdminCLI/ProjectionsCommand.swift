@@ -54,17 +54,14 @@ extension AdminCommand {
             let checkpoints = try await ProjectionCheckpoints.loadAll(on: connection)
             let names = Array(Set(AdminCommand.projections.names + checkpoints.map(\.name))).sorted()
             let holders = try await ProjectionLease.holders(of: names, on: connection)
-            var statuses: [Status] = []
-            for name in names {
-                let checkpoint = checkpoints.first { $0.name == name }
-                let position = checkpoint?.position ?? .start
-                let lag = try await EventLog.lag(after: position, on: connection)
-                statuses.append(Status(
-                    name: name, state: checkpoint?.state.rawValue ?? "not started",
-                    checkpoint: position.globalPosition, lagEvents: lag.events,
-                    lastError: checkpoint?.lastError, leaseHolder: holders[name]))
+            let found = names.map { name in checkpoints.first { $0.name == name } }
+            let positions = found.map { $0?.position ?? .start }
+            let lags = try await EventLog.lags(after: positions, on: connection)
+            return names.indices.map { index in
+                Status(name: names[index], state: found[index]?.state.rawValue ?? "not started",
+                       checkpoint: positions[index].globalPosition, lagEvents: lags[index].events,
+                       lastError: found[index]?.lastError, leaseHolder: holders[names[index]])
             }
-            return statuses
         }
 
         static func table(_ statuses: [Status]) -> String {

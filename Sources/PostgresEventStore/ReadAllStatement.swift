@@ -116,26 +116,68 @@ extension EventLog {
 }
 
 extension EventLog {
-    /// How far `position` is behind the log: the number of committed events
+    /// How far a position is behind the log: the number of committed events
     /// after it (counted up to `cap`, beyond which the position difference
     /// is given), and the age of the oldest of them — which grows while a
     /// long-open transaction holds the watermark back.
-    public static func lag(after position: LogPosition, cap: Int = 100_000,
-                           on connection: Connection) async throws -> (events: Int, seconds: Double) {
-        let row = try await connection.query("""
+    public struct Lag: Sendable, Equatable {
+        public var events: Int
+        public var seconds: Double
+    }
+
+    /// The lag of each of `positions`, in their order, in one statement that
+    /// reads the log after the earliest of them once and counts every
+    /// position's share of it: the projector refreshes all its projections'
+    /// lag every second, and one count per projection (each over the same
+    /// recent rows, whose heap pages the index-only scan still has to visit)
+    /// was a visible part of PostgreSQL's time under load.
+    public static func lags(after positions: [LogPosition], cap: Int = 100_000,
+                            on connection: Connection) async throws -> [Lag] {
+        guard let earliest = positions.min() else { return [] }
+        var wanted: SQL = "(VALUES "
+        for (index, position) in positions.enumerated() {
+            wanted.append(index == 0 ? "" : ", ")
+            wanted.append("(\(index)::int, \(position.transactionID)::xid8, \(position.globalPosition)::bigint)")
+        }
+        wanted.append(") AS w (n, transaction_id, global_position)")
+        let rows = try await connection.query("""
+            WITH pending AS MATERIALIZED (
+                SELECT transaction_id, global_position FROM events
+                WHERE (transaction_id, global_position) > (\(earliest.transactionID)::xid8, \(earliest.globalPosition)::bigint)
+                ORDER BY transaction_id, global_position LIMIT \(cap + 1))
             SELECT
-                (SELECT count(*) FROM (SELECT 1 FROM events
-                    WHERE (transaction_id, global_position) > (\(position.transactionID)::xid8, \(position.globalPosition)::bigint)
-                    LIMIT \(cap + 1)) AS pending),
+                (SELECT count(*) FROM pending AS p
+                 WHERE (p.transaction_id, p.global_position) > (w.transaction_id, w.global_position)),
                 (SELECT coalesce(max(global_position), 0) FROM events),
                 (SELECT coalesce(extract(epoch FROM now() - min(recorded_at)), 0)::float8::text FROM (
-                    SELECT recorded_at FROM events
-                    WHERE (transaction_id, global_position) > (\(position.transactionID)::xid8, \(position.globalPosition)::bigint)
-                    ORDER BY transaction_id, global_position LIMIT 1) AS oldest)
-            """)[0]
-        let counted = try row.decode(Int.self, at: 0)
-        let estimate = max(0, Int(try row.decode(Int64.self, at: 1) - position.globalPosition))
-        let seconds = Double(try row.decode(String.self, at: 2)) ?? 0
-        return (counted > cap ? max(estimate, cap) : counted, max(0, seconds))
+                    SELECT recorded_at FROM events AS e
+                    WHERE (e.transaction_id, e.global_position) > (w.transaction_id, w.global_position)
+                    ORDER BY e.transaction_id, e.global_position LIMIT 1) AS oldest)
+            FROM \(wanted)
+            ORDER BY w.n
+            """)
+        var counts: [Int] = []
+        var lags = try zip(positions, rows).map { position, row in
+            let counted = try row.decode(Int.self, at: 0)
+            counts.append(counted)
+            let estimate = max(0, Int(try row.decode(Int64.self, at: 1) - position.globalPosition))
+            let seconds = Double(try row.decode(String.self, at: 2)) ?? 0
+            return Lag(events: counted > cap ? max(estimate, cap) : counted, seconds: max(0, seconds))
+        }
+        // More than `cap` after the earliest: the shared read stopped short
+        // of the head, so the later positions' counts may stop short too.
+        // They are counted again, from the earliest of them.
+        if let first = positions.firstIndex(of: earliest), counts[first] > cap {
+            let later = positions.indices.filter { positions[$0] != earliest }
+            let recounted = try await Self.lags(after: later.map { positions[$0] }, cap: cap, on: connection)
+            for (index, lag) in zip(later, recounted) { lags[index] = lag }
+        }
+        return lags
+    }
+
+    /// The lag of one position: `lags(after:)` of one.
+    public static func lag(after position: LogPosition, cap: Int = 100_000,
+                           on connection: Connection) async throws -> Lag {
+        try await lags(after: [position], cap: cap, on: connection)[0]
     }
 }

@@ -95,9 +95,10 @@ public final class ProjectorEngine: Service, Sendable {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await pool.withConnection { connection in
-                    for checkpoint in try await ProjectionCheckpoints.loadAll(on: connection) {
+                    let checkpoints = try await ProjectionCheckpoints.loadAll(on: connection)
+                    let lags = try await EventLog.lags(after: checkpoints.map(\.position), on: connection)
+                    for (checkpoint, lag) in zip(checkpoints, lags) {
                         guard let runner = runners.first(where: { $0.projection.name == checkpoint.name }) else { continue }
-                        let lag = try await EventLog.lag(after: checkpoint.position, on: connection)
                         runner.metrics.checkpoint(checkpoint.position)
                         runner.metrics.lag(events: lag.events, seconds: lag.seconds)
                         runner.observeProgress(position: checkpoint.position, lagEvents: lag.events)

@@ -94,13 +94,11 @@ public struct ProjectionStatus: Encodable, Sendable, Equatable {
         for name in known where !rows.contains(where: { $0.name == name }) {
             rows.append((name, .start, ProjectionCheckpoint.State.running.rawValue, nil))
         }
-        var statuses: [ProjectionStatus] = []
-        for row in rows.sorted(by: { $0.name < $1.name }) {
-            let lag = try await EventLog.lag(after: row.position, on: connection)
-            statuses.append(ProjectionStatus(name: row.name, state: row.state,
-                                             checkpoint: row.position.globalPosition,
-                                             lagEvents: lag.events, lastError: row.lastError))
+        rows.sort { $0.name < $1.name }
+        let lags = try await EventLog.lags(after: rows.map(\.position), on: connection)
+        return zip(rows, lags).map { row, lag in
+            ProjectionStatus(name: row.name, state: row.state, checkpoint: row.position.globalPosition,
+                             lagEvents: lag.events, lastError: row.lastError)
         }
-        return statuses
     }
 }

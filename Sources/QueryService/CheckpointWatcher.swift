@@ -164,10 +164,13 @@ public final class CheckpointWatcher: Service, Sendable {
                                 channels: [CommitNotifier.eventsChannel, CommitNotifier.projectionsChannel], logger: logger)
         // A notification, or a reconnect after which anything may have happened.
         for await event in listener.cancelOnGracefulShutdown() {
-            // Checkpoints move only with a batch (or after a reconnect).
+            // Checkpoints move only with a batch (or after a reconnect), and
+            // matter only to waiting requests, which read them once
+            // themselves as they start to wait: with nobody waiting, a
+            // notification wakes nothing but this loop.
             var eventsOnly = false
             if case .notification(let notification) = event { eventsOnly = notification.channel == CommitNotifier.eventsChannel }
-            if !eventsOnly { refreshBell.ring() }
+            if !eventsOnly, waiting > 0 { refreshBell.ring() }
             commits.ring()
             echoCommits()
         }

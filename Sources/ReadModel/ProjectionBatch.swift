@@ -1,6 +1,6 @@
-public import EventSourcing
+import EventSourcing
 public import Foundation
-public import LibPQ
+import LibPQ
 public import Wire
 
 /// One event's change to a projection's tables, as a row of a set-based

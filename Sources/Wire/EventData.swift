@@ -1,5 +1,5 @@
 public import EventSourcing
-public import Foundation
+import Foundation
 
 /// How event payloads become JSON bytes and back: snake_case keys (each
 /// payload spells its own), the rest as `WireJSON` writes it (the same event
@@ -13,7 +13,7 @@ public enum EventData {
     /// Decodes `event.data`, already upcast to the current version, as `Payload`.
     public static func decode<Payload: Decodable>(_: Payload.Type, from event: EncodedEvent) throws -> Payload {
         do {
-            return try WireJSON.decoder.decode(Payload.self, from: Data(event.data))
+            return try JSONValueDecoder.decode(Payload.self, from: event.data)
         } catch let error as DecodingError {
             throw EventDecodingError.malformedData(eventType: event.type, schemaVersion: event.schemaVersion,
                                                    reason: error.readableDescription)

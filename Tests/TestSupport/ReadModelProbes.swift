@@ -1,5 +1,5 @@
 public import EventSourcing
-public import Foundation
+import Foundation
 public import LibPQ
 public import ReadModel
 

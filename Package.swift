@@ -31,12 +31,13 @@ let package = Package(
     targets: [
         // core
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "UUIDKit", swiftSettings: strictImports),
         .target(name: "LibPQ", dependencies: [
-            "CLibPQ",
+            "CLibPQ", "UUIDKit",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strictImports),
-        .target(name: "EventSourcing", swiftSettings: strictImports),
+        .target(name: "EventSourcing", dependencies: ["UUIDKit"], swiftSettings: strictImports),
         // wire values, pure: JSON, field reading, timestamps, text rules, event payloads
         .target(name: "Wire", dependencies: ["EventSourcing"], swiftSettings: strictImports),
         // domains, pure: each context's deciders, events and values
@@ -111,7 +112,7 @@ let package = Package(
         .executableTarget(name: "chronicle-admin", dependencies: ["AdminCLI", "Shop", "Catalog", "Accounts"], swiftSettings: strictImports),
         // tests
         .target(name: "TestSupport", dependencies: ["EventSourcing", "LibPQ", "PostgresEventStore", "ReadModel", "ShopDomain", "Wire"], path: "Tests/TestSupport", swiftSettings: strictImports),
-        .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "TestSupport"], swiftSettings: strictImports),
+        .testTarget(name: "LibPQTests", dependencies: ["LibPQ", "UUIDKit", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "EventSourcingTests", dependencies: ["EventSourcing", "PostgresEventStore", "TestSupport"], swiftSettings: strictImports),
         .testTarget(name: "CatalogDomainTests", dependencies: ["CatalogDomain", "EventSourcing", "Wire", "TestSupport"],
                     swiftSettings: strictImports),

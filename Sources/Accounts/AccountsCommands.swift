@@ -4,6 +4,7 @@ import EventSourcing
 import Foundation
 import HTTPCommon
 public import Wire
+import UUIDKit
 
 /// The accounts' typed commands: a parsed request body plus what the path names.
 public struct CreateCompany: Sendable { public var name: AccountName }
@@ -22,7 +23,7 @@ extension Accounts: CommandModule {
         routes.post("/companies", creates: true) { input in
             CreateCompany(name: try NameRequest.parse(input.body).name)
         } handle: { command, context in
-            let id = CompanyID(UUID())
+            let id = CompanyID(UUID.random())
             return try await context.run(Company.self, Company.codec, .create(name: command.name, at: context.now),
                                          on: Company.stream(id), as: id.resource, created: true)
         }
@@ -44,7 +45,7 @@ extension Accounts: CommandModule {
         routes.post("/users", creates: true) { input in
             CreateUser(request: try CreateUserRequest.parse(input.body))
         } handle: { command, context in
-            let id = UserID(UUID())
+            let id = UserID(UUID.random())
             do {
                 return try await context.run(User.self, User.codec, command.request.command(at: context.now),
                                              on: User.stream(id), as: id.resource, created: true,

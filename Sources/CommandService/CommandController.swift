@@ -6,6 +6,7 @@ public import Hummingbird
 import LibPQ
 public import PostgresEventStore
 import Wire
+import UUIDKit
 
 extension HTTPField.Name {
     public static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
@@ -50,9 +51,9 @@ public struct CommandController: Sendable {
         let respond: @Sendable (any EventStore) async throws -> StoredResponse = { store in
             try await answer(creates: creates) {
                 let command = try makeCommand(CommandInput(body: body, path: PathParameters(context)))
-                let commandID = UUID()
+                let commandID = UUID.random()
                 let metadata = EventMetadata(commandID: commandID, correlationID: context.requestID,
-                                             causationID: commandID.uuidString.lowercased())
+                                             causationID: commandID.lowercasedString)
                 return try await bus.dispatch(command, context: CommandContext(
                     store: store, precondition: precondition, metadata: metadata, now: clock()))
             }

@@ -1,6 +1,7 @@
 public import EventSourcing
 import Foundation
 import Wire
+import UUIDKit
 
 /// The feed's wire form (API.md "Event feed"), written straight into bytes:
 /// an event's `data` is already JSON (PostgreSQL's text of the jsonb), so it
@@ -25,11 +26,11 @@ public enum FeedJSON {
         key("metadata")
         output.append(UInt8(ascii: "{"))
         key("causation_id"); JSONValue.writeString(event.metadata.causationID, to: &output); comma()
-        key("command_id"); JSONValue.writeString(event.metadata.commandID.uuidString.lowercased(), to: &output); comma()
+        key("command_id"); JSONValue.writeString(event.metadata.commandID.lowercasedString, to: &output); comma()
         key("correlation_id"); JSONValue.writeString(event.metadata.correlationID, to: &output)
         output.append(UInt8(ascii: "}")); comma()
         key("recorded_at"); JSONValue.writeString(Timestamp.format(event.recordedAt), to: &output); comma()
-        key("stream_id"); JSONValue.writeString(event.stream.id.uuidString.lowercased(), to: &output); comma()
+        key("stream_id"); JSONValue.writeString(event.stream.id.lowercasedString, to: &output); comma()
         key("stream_type"); JSONValue.writeString(event.stream.type, to: &output); comma()
         key("stream_version"); output.append(contentsOf: String(event.streamVersion).utf8)
         output.append(UInt8(ascii: "}"))

@@ -1,4 +1,5 @@
 public import Foundation
+import UUIDKit
 
 /// Names one stream: its type (the aggregate's kind, such as `"invoice"`) and its id.
 public struct StreamName: Hashable, Sendable, CustomStringConvertible {
@@ -10,7 +11,7 @@ public struct StreamName: Hashable, Sendable, CustomStringConvertible {
         self.id = id
     }
 
-    public var description: String { "\(type)-\(id.uuidString.lowercased())" }
+    public var description: String { "\(type)-\(id.lowercasedString)" }
 }
 
 /// An event as it is stored: a stable type string, the schema version of its
@@ -50,7 +51,7 @@ public struct EventMetadata: Codable, Sendable, Equatable {
     // Ids are stored lower-case, like every id the API shows.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(commandID.uuidString.lowercased(), forKey: .commandID)
+        try container.encode(commandID.lowercasedString, forKey: .commandID)
         try container.encode(correlationID, forKey: .correlationID)
         try container.encode(causationID, forKey: .causationID)
     }

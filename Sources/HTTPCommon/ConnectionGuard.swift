@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import UUIDKit
 
 /// A request whose body did not arrive within the read timeout: the route
 /// reading the body sees it thrown, and `ProblemMiddleware` answers 408.
@@ -324,7 +325,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         mode = .closing
         limiter?.stop()
         metrics?.rejected(status: problem.statusCode)
-        let requestID = given.flatMap { RequestIDMiddleware.isAcceptable($0) ? $0 : nil } ?? UUID().uuidString.lowercased()
+        let requestID = given.flatMap { RequestIDMiddleware.isAcceptable($0) ? $0 : nil } ?? UUID.random().lowercasedString
         let body = (try? problem.body()) ?? ByteBuffer()
         var fields = problem.responseHeaders
         fields[.contentLength] = String(body.readableBytes)

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import UUIDKit
 
 /// Wakes a sleeping loop: `ring()` ends the current `wait` (or the next one,
 /// if nobody waits now, so a ring between two waits is never lost, and a
@@ -39,7 +40,7 @@ public final class Doorbell: Sendable {
     }
 
     private func waitForRing() async {
-        let id = UUID()
+        let id = UUID.random()
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in

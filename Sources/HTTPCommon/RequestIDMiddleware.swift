@@ -2,6 +2,7 @@ import Foundation
 public import HTTPTypes
 public import Hummingbird
 import Logging
+import UUIDKit
 
 extension HTTPField.Name {
     public static let requestID = HTTPField.Name("X-Request-Id")!
@@ -20,7 +21,7 @@ public struct RequestIDMiddleware: RouterMiddleware {
                        next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
         var context = context
         let given = request.headers[.requestID].flatMap { Self.isAcceptable($0) ? $0 : nil }
-        context.requestID = given ?? UUID().uuidString.lowercased()
+        context.requestID = given ?? UUID.random().lowercasedString
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         let started = ContinuousClock.now
         var response: Response

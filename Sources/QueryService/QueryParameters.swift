@@ -2,6 +2,7 @@ public import Foundation
 import HTTPCommon
 import Hummingbird
 public import ReadModel
+import UUIDKit
 
 /// Reads query parameters by the rules API.md sets for body fields: a
 /// missing, malformed or out-of-range parameter is a 422 naming it, and every
@@ -57,7 +58,7 @@ public struct QueryParameters {
     /// A UUID (any case), nil when absent or bad.
     public mutating func uuid(_ name: String) -> UUID? {
         guard let text = single(name) else { return nil }
-        guard let id = UUID(uuidString: String(text)) else {
+        guard let id = UUID(canonical: text) else {
             problem(name, "must be a UUID")
             return nil
         }

@@ -2,6 +2,7 @@ import EventSourcing
 public import Foundation
 import LibPQ
 public import Wire
+import UUIDKit
 
 /// One event's change to a projection's tables, as a row of a set-based
 /// statement of its kind (the index of its handler).
@@ -138,7 +139,7 @@ struct ProjectionBatch {
 /// Values as they go into a row's JSON: uuids lower-case, times in
 /// PostgreSQL's text form (microseconds).
 extension JSONValue {
-    public static func id(_ uuid: UUID) -> JSONValue { .string(uuid.uuidString.lowercased()) }
+    public static func id(_ uuid: UUID) -> JSONValue { .string(uuid.lowercasedString) }
     public static func time(_ date: Date) -> JSONValue { .string(date.postgresText ?? "") }
     public static func int(_ value: Int) -> JSONValue { .number(JSONNumber(Int64(value))) }
     public static func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }

@@ -4,6 +4,7 @@ import Foundation
 import HTTPCommon
 public import ShopDomain
 import Wire
+import UUIDKit
 
 /// The shop's typed commands: a parsed request body plus what the path names.
 public struct RegisterCustomer: Sendable { public var request: RegisterCustomerRequest }
@@ -23,7 +24,7 @@ extension Shop: CommandModule {
         routes.post("/customers", creates: true) { input in
             RegisterCustomer(request: try RegisterCustomerRequest.parse(input.body))
         } handle: { command, context in
-            let id = CustomerID(UUID())
+            let id = CustomerID(UUID.random())
             do {
                 return try await context.run(Customer.self, Customer.codec, command.request.command(at: context.now),
                                              on: Customer.stream(id), as: id.resource, created: true,
@@ -44,7 +45,7 @@ extension Shop: CommandModule {
             // The customer must exist: checked in the append itself (a
             // customer stream begins with its registration, and customers
             // are never deleted, so a customer there now stays valid).
-            let id = OrderID(UUID())
+            let id = OrderID(UUID.random())
             return try await context.run(Order.self, Order.codec, command.request.command(at: context.now),
                                          on: Order.stream(id), as: id.resource, created: true,
                                          requiring: [RequiredStream(Customer.stream(command.request.customer),
@@ -104,14 +105,14 @@ extension Shop: CommandModule {
 
 extension CustomerID {
     var resource: CommandReply.Resource {
-        let id = uuid.uuidString.lowercased()
+        let id = uuid.lowercasedString
         return .init(idField: "customer_id", id: id, location: "/customers/\(id)")
     }
 }
 
 extension OrderID {
     var resource: CommandReply.Resource {
-        let id = uuid.uuidString.lowercased()
+        let id = uuid.lowercasedString
         return .init(idField: "order_id", id: id, location: "/orders/\(id)")
     }
 }

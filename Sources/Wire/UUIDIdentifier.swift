@@ -1,4 +1,5 @@
 public import Foundation
+import UUIDKit
 
 /// An id that is a UUID (an aggregate's, and so its stream's): parsed from
 /// the canonical 36-character form in either case, written lower-case (the
@@ -11,11 +12,11 @@ public protocol UUIDIdentifier: Hashable, Sendable, Codable, CustomStringConvert
 extension UUIDIdentifier {
     /// Parses the canonical 36-character form, in lower or upper case.
     public init?(_ text: String) {
-        guard let uuid = UUID(uuidString: text) else { return nil }
+        guard let uuid = UUID(canonical: text) else { return nil }
         self.init(uuid)
     }
 
-    public var description: String { uuid.uuidString.lowercased() }
+    public var description: String { uuid.lowercasedString }
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)

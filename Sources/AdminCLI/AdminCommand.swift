@@ -48,6 +48,11 @@ public struct AdminOptions: ParsableArguments {
 
     /// Connects, turning a failure into a one-line message for the operator.
     func connect(sessionSettings: [String: String] = [:]) async throws -> Connection {
+        try await Self.connect(conninfo, sessionSettings: sessionSettings)
+    }
+
+    /// `connect` from tasks of their own (the options themselves are not `Sendable`).
+    static func connect(_ conninfo: String, sessionSettings: [String: String] = [:]) async throws -> Connection {
         do {
             return try await Connection.connect(try ConnectionString.withSessionSettings(conninfo, sessionSettings))
         } catch let error as PostgresError {

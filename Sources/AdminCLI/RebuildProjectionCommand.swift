@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 import LibPQ
 import ReadModel
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,7 +24,7 @@ extension AdminCommand {
         @Argument(help: "The projection to rebuild (`chronicle-admin projections` lists them).")
         var name: String?
 
-        @Flag(help: "Rebuild every projection, one after the other.")
+        @Flag(help: "Rebuild every projection, side by side (each on a connection of its own).")
         var all = false
 
         @Option(name: .customLong("batch-size"), help: "Events per transaction (default 1000).")
@@ -41,33 +42,62 @@ extension AdminCommand {
         }
 
         public func run() async throws {
-            // The projector's session settings: a rebuild runs its batches.
-            let connection = try await options.connect(sessionSettings: ProjectionSessions.settings)
-            let display = ProgressDisplay(terminal: isatty(STDOUT_FILENO) == 1)
-            for projection in all ? AdminCommand.projections.names : [name!] {
-                do {
-                    try await ProjectionRebuild(projection: projection, projections: AdminCommand.projections,
-                                                connection: connection, batchSize: batchSize,
-                                                report: display.show).run()
-                } catch let error as PostgresError where error.sqlState == PostgresError.Code.undefinedTable {
-                    throw AdminFailure("the database has no Chronicle schema yet; run `chronicle-admin migrate`")
-                } catch let error as PostgresError {
-                    throw AdminFailure("rebuild of '\(projection)' failed: \(error)")
+            let names = all ? AdminCommand.projections.names : [name!]
+            // One bar redrawn in place cannot show several projections.
+            let display = ProgressDisplay(terminal: names.count == 1 && isatty(STDOUT_FILENO) == 1)
+            // Side by side: a rebuild mostly waits for the server (its batches
+            // are read, applied and committed one after the other), so
+            // several overlap on the server's cores instead of queueing; each
+            // has its own tables, checkpoint and lock, and swaps alone. The
+            // first failure stops the others as Ctrl-C would: their live
+            // projections stay as they were, and a new run resumes them.
+            let (conninfo, batchSize) = (options.conninfo, batchSize)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for projection in names {
+                    group.addTask {
+                        try await Self.rebuild(projection, conninfo: conninfo, batchSize: batchSize, display: display)
+                    }
                 }
+                try await group.waitForAll()
             }
-            await connection.close()
+        }
+
+        private static func rebuild(_ projection: String, conninfo: String, batchSize: Int,
+                                    display: ProgressDisplay) async throws {
+            // The projector's session settings: a rebuild runs its batches.
+            let connection = try await AdminOptions.connect(conninfo, sessionSettings: ProjectionSessions.settings)
+            do {
+                try await ProjectionRebuild(projection: projection, projections: AdminCommand.projections,
+                                            connection: connection, batchSize: batchSize,
+                                            report: display.show).run()
+                await connection.close()
+            } catch let error as PostgresError where error.sqlState == PostgresError.Code.undefinedTable {
+                await connection.close()
+                throw AdminFailure("the database has no Chronicle schema yet; run `chronicle-admin migrate`")
+            } catch let error as PostgresError {
+                await connection.close()
+                throw AdminFailure("rebuild of '\(projection)' failed: \(error)")
+            } catch {
+                await connection.close()
+                throw error
+            }
         }
     }
 }
 
-/// A progress bar on a terminal; plain lines (at most one every 2 s) otherwise.
-final class ProgressDisplay: @unchecked Sendable {
+/// A progress bar on a terminal; plain lines (at most one every 2 s per
+/// projection) otherwise. Rebuilds running side by side share it.
+final class ProgressDisplay: Sendable {
     let terminal: Bool
-    private var lastLine = ContinuousClock.now - .seconds(10)
+    private let lastLines = Mutex<[String: ContinuousClock.Instant]>([:])
 
     init(terminal: Bool) { self.terminal = terminal }
 
     func show(_ progress: RebuildProgress) {
+        lastLines.withLock { lastLines in show(progress, lastLine: &lastLines[progress.projection, default: .now - .seconds(10)]) }
+    }
+
+    private func show(_ progress: RebuildProgress, lastLine: inout ContinuousClock.Instant) {
         let counts = "\(progress.done)/\(progress.total) events"
         let rate = "\(Int(progress.eventsPerSecond)) events/s"
         if progress.swapped {

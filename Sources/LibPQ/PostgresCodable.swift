@@ -88,6 +88,14 @@ extension UUID: PostgresCodable {
         }
         self = value
     }
+
+    /// Straight from libpq's bytes: no `String` in between.
+    public init(postgresBytes bytes: UnsafeRawBufferPointer) throws {
+        guard let value = UUID(canonicalUTF8: bytes) else {
+            throw decodingError(UUID.self, Substring(String(decoding: bytes, as: UTF8.self)))
+        }
+        self = value
+    }
 }
 
 /// `numeric` as an exact decimal. Foundation's `Decimal` holds 38 significant

@@ -12,6 +12,7 @@ struct UUIDKitTests {
             #expect(UUID(canonical: id.lowercasedString) == id)
             #expect(UUID(canonical: id.uuidString) == id)
             #expect(UUID(canonical: Substring(id.uuidString)) == UUID(uuidString: id.uuidString))
+            #expect(Array(id.lowercasedString.utf8).withUnsafeBytes { UUID(canonicalUTF8: $0) } == id)
         }
     }
 
@@ -22,6 +23,8 @@ struct UUIDKitTests {
     ])
     func anythingButTheCanonicalFormIsRefusedAsFoundationRefusesIt(_ text: String) {
         #expect(UUID(canonical: text) == nil)
+        #expect(UUID(canonical: Substring(text)) == nil)
+        #expect(Array(text.utf8).withUnsafeBytes { UUID(canonicalUTF8: $0) } == nil)
         #expect(UUID(uuidString: text) == nil)
     }
 

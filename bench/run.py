@@ -49,7 +49,7 @@ SMOKE = {"clients": [1, 4], "seconds": 1, "query_clients": 4, "units": 500, "lag
          "item_orders": 64, "query_orders": 64, "query_customers": 8, "headline": 32,
          "cluster": ".data/pg-bench-smoke", "timeout": 120}
 
-TARGETS = {"command_ratio": 0.5, "catchup_ratio": 0.9, "lag_p99_ms": 25.0, "rebuild_seconds": 45.0,
+TARGETS = {"command_ratio": 0.5, "catchup_ratio": 0.9, "lag_p99_ms": 25.0, "rebuild_seconds": 45.0, "rebuild_events": 1_000_000,
            "rss_rest_mib": 64.0, "cpu_us": {"post_orders": 150.0, "get_order": 60.0}}
 
 
@@ -450,13 +450,20 @@ class Bench:
             report.ratio(projector_rate, raw_rate),
             report.verdict(projector_rate >= TARGETS["catchup_ratio"] * raw_rate,
                            "≥ %.1f×" % TARGETS["catchup_ratio"])))
+        # The target is for a log of a million events: a smaller run cannot
+        # meet it, only show the rate.
+        if events >= TARGETS["rebuild_events"]:
+            rebuild_verdict = report.verdict(result["rebuild_seconds"] <= TARGETS["rebuild_seconds"],
+                                             "≤ %.0f s" % TARGETS["rebuild_seconds"])
+        else:
+            rebuild_verdict = "≤ %.0f s for %s events: not measured here" % (
+                TARGETS["rebuild_seconds"], report.number(TARGETS["rebuild_events"]))
         self.sections["catchup"].append((
             "`rebuild-projection --all`, %s events" % report.number(events),
             "%s events/s (%.1f s; chronicle-admin CPU %s µs/event)" % (
                 report.number(events / result["rebuild_seconds"]), result["rebuild_seconds"],
                 report.micros(cpu.per_unit_us(result["rebuild_cpu_seconds"], events))),
-            "—", "—", report.verdict(result["rebuild_seconds"] <= TARGETS["rebuild_seconds"],
-                                     "≤ %.0f s" % TARGETS["rebuild_seconds"])))
+            "—", "—", rebuild_verdict))
         if not result["rebuild_matches"]:
             self.notes.append("rebuild-projection --all left other row counts than the projector: %s vs %s"
                               % (result["rebuild_fingerprint"], result["fingerprint"]))
@@ -507,11 +514,12 @@ class Bench:
 
     def targets_text(self):
         return ("HTTP throughput ≥ %.1f× raw pgbench at %d clients (commands and GET /orders/{id}); service CPU "
-                "per request %s; projector catch-up ≥ %.1f× the direct SQL loop; `rebuild-projection --all` ≤ %.0f s; "
+                "per request %s; projector catch-up ≥ %.1f× the direct SQL loop; `rebuild-projection --all` of %s events ≤ %.0f s; "
                 "end-to-end lag p99 ≤ %.0f ms at half the POST /orders rate; RSS ≤ %.0f MiB per process at rest"
                 % (TARGETS["command_ratio"], self.config["headline"],
                    ", ".join("%s ≤ %.0f µs" % (k, v) for k, v in TARGETS["cpu_us"].items()),
-                   TARGETS["catchup_ratio"], TARGETS["rebuild_seconds"], TARGETS["lag_p99_ms"],
+                   TARGETS["catchup_ratio"], report.number(TARGETS["rebuild_events"]), TARGETS["rebuild_seconds"],
+                   TARGETS["lag_p99_ms"],
                    TARGETS["rss_rest_mib"]))
 
     def results_markdown(self, table, cpu_table):

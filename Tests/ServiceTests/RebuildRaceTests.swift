@@ -206,8 +206,18 @@ struct RebuildRaceTests {
     func aBatchInFlightWhenTheSwapBeginsCommitsFirstAndTheSwapWaitsForIt(_ name: String) async throws {
         try await withInterceptedProjector(name) { projector, shop, database in
             try await holdTheNextBatch(at: .afterWriting, projector, shop)
-            let swap = Task { try await rebuild(name, on: database, applicationName: "racing-rebuild") }
-            try await waitUntilWaitingForALock("racing-rebuild", on: database)
+            let ended = Atomic(false)
+            let swap = Task {
+                defer { ended.store(true, ordering: .relaxed) }
+                try await rebuild(name, on: database, applicationName: "racing-rebuild")
+            }
+            try await waitUntilWaitingForALock("racing-rebuild", on: database) { ended.load(ordering: .relaxed) }
+            // A rebuild that ended without waiting for the held batch: its
+            // own error, if it failed, says more than the timeout would.
+            if ended.load(ordering: .relaxed) {
+                try await swap.value
+                Issue.record("the rebuild swapped without waiting for the batch in flight")
+            }
             projector.interception.release()
             try await swap.value
 
@@ -374,13 +384,16 @@ struct StallWatchTests {
     }
 }
 
-/// Waits until the backend named `applicationName` waits for a lock.
+/// Waits until the backend named `applicationName` waits for a lock, or
+/// until `stopped` says it never will (the task behind it ended).
 func waitUntilWaitingForALock(_ applicationName: String, on database: TestDatabase,
-                              timeout: Duration = .seconds(30)) async throws {
+                              timeout: Duration = .seconds(30),
+                              orUntil stopped: @Sendable () -> Bool = { false }) async throws {
     let probe = try await database.connect()
     defer { Task { await probe.close() } }
     try await waitUntil("\(applicationName) to wait for a lock", within: timeout) {
-        try await ProjectionProbe.count("""
+        if stopped() { return true }
+        return try await ProjectionProbe.count("""
             SELECT count(*) FROM pg_stat_activity
             WHERE application_name = \(applicationName) AND wait_event_type = 'Lock'
             """, on: probe) > 0

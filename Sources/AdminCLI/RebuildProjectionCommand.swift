@@ -70,17 +70,20 @@ extension AdminCommand {
                 try await ProjectionRebuild(projection: projection, projections: AdminCommand.projections,
                                             connection: connection, batchSize: batchSize,
                                             report: display.show).run()
-                await connection.close()
-            } catch let error as PostgresError where error.sqlState == PostgresError.Code.undefinedTable {
-                await connection.close()
-                throw AdminFailure("the database has no Chronicle schema yet; run `chronicle-admin migrate`")
-            } catch let error as PostgresError {
-                await connection.close()
-                throw AdminFailure("rebuild of '\(projection)' failed: \(error)")
             } catch {
                 await connection.close()
-                throw error
+                throw failure(error, rebuilding: projection)
             }
+            await connection.close()
+        }
+
+        /// A server error as a line for the operator; any other error as it is.
+        private static func failure(_ error: any Error, rebuilding projection: String) -> any Error {
+            guard let error = error as? PostgresError else { return error }
+            if error.sqlState == PostgresError.Code.undefinedTable {
+                return AdminFailure("the database has no Chronicle schema yet; run `chronicle-admin migrate`")
+            }
+            return AdminFailure("rebuild of '\(projection)' failed: \(error)")
         }
     }
 }
@@ -94,7 +97,10 @@ final class ProgressDisplay: Sendable {
     init(terminal: Bool) { self.terminal = terminal }
 
     func show(_ progress: RebuildProgress) {
-        lastLines.withLock { lastLines in show(progress, lastLine: &lastLines[progress.projection, default: .now - .seconds(10)]) }
+        // Printed under the lock, so lines of rebuilds side by side stay whole.
+        lastLines.withLock { lastLines in
+            show(progress, lastLine: &lastLines[progress.projection, default: .now - .seconds(10)])
+        }
     }
 
     private func show(_ progress: RebuildProgress, lastLine: inout ContinuousClock.Instant) {

@@ -60,6 +60,17 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
         bindings += other.bindings
     }
 
+    /// `parts` one after another with `separator` (our own text) between
+    /// them, placeholders renumbered: a list of rows or conditions whose
+    /// length the caller decides.
+    public init(joining parts: [SQL], separator: String) {
+        self.init(unsafeRaw: "")
+        for (index, part) in parts.enumerated() {
+            if index > 0 { text += separator }
+            append(part)
+        }
+    }
+
     /// The statement with bindings hidden, safe to log.
     public var description: String { "\(text) [\(bindings.count) bindings: ****]" }
 }

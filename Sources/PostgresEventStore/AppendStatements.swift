@@ -34,10 +34,9 @@ enum AppendStatements {
         let metadataJSON = JSONText(bytes: try JSONBytesEncoder.encode(metadata))
         var sql: SQL = "WITH "
         // A data-modifying WITH runs whether or not the insert reads it.
-        for (index, claim) in claims.enumerated() {
-            sql.append(index == 0 ? "claimed AS (INSERT INTO unique_claims (scope, value, stream_id) VALUES " : ", ")
-            sql.append("(\(claim.scope), \(claim.value), \(stream.id))")
-            if index == claims.count - 1 { sql.append("), ") }
+        if !claims.isEmpty {
+            let rows = SQL(joining: claims.map { "(\($0.scope), \($0.value), \(stream.id))" }, separator: ", ")
+            sql.append("claimed AS (INSERT INTO unique_claims (scope, value, stream_id) VALUES \(rows)), ")
         }
         // Versions follow `expected` exactly when it is known; only `.any`
         // derives them from the stream.
@@ -57,12 +56,7 @@ enum AppendStatements {
         }
         var version: SQL = "base.version + e.ordinal"
         if !checks.isEmpty {
-            sql.append(", admitted AS (SELECT ")
-            for (index, check) in checks.enumerated() {
-                if index > 0 { sql.append(" AND ") }
-                sql.append(check)
-            }
-            sql.append(" AS passed FROM base)")
+            sql.append(", admitted AS (SELECT \(SQL(joining: checks, separator: " AND ")) AS passed FROM base)")
             version = "CASE WHEN admitted.passed THEN base.version + e.ordinal ELSE 0 END"
         }
         sql.append("""

@@ -134,12 +134,9 @@ extension EventLog {
     public static func lags(after positions: [LogPosition], cap: Int = 100_000,
                             on connection: Connection) async throws -> [Lag] {
         guard let earliest = positions.min() else { return [] }
-        var wanted: SQL = "(VALUES "
-        for (index, position) in positions.enumerated() {
-            wanted.append(index == 0 ? "" : ", ")
-            wanted.append("(\(index)::int, \(position.transactionID)::xid8, \(position.globalPosition)::bigint)")
-        }
-        wanted.append(") AS w (n, transaction_id, global_position)")
+        let wanted = SQL(joining: positions.enumerated().map { index, position in
+            "(\(index)::int, \(position.transactionID)::xid8, \(position.globalPosition)::bigint)"
+        }, separator: ", ")
         let rows = try await connection.query("""
             WITH pending AS MATERIALIZED (
                 SELECT transaction_id, global_position FROM events
@@ -153,7 +150,7 @@ extension EventLog {
                     SELECT recorded_at FROM events AS e
                     WHERE (e.transaction_id, e.global_position) > (w.transaction_id, w.global_position)
                     ORDER BY e.transaction_id, e.global_position LIMIT 1) AS oldest)
-            FROM \(wanted)
+            FROM (VALUES \(wanted)) AS w (n, transaction_id, global_position)
             ORDER BY w.n
             """)
         var counts: [Int] = []

@@ -48,9 +48,7 @@ extension UUID {
     /// Parses the canonical 8-4-4-4-12 form, in lower or upper case (what
     /// `UUID(uuidString:)` accepts).
     public init?(canonical text: String) {
-        var text = text
-        guard let parsed = text.withUTF8({ UUID(canonicalUTF8: UnsafeRawBufferPointer($0)) }) else { return nil }
-        self = parsed
+        self.init(canonical: text[...])
     }
 
     public init?(canonical text: Substring) {
@@ -113,15 +111,8 @@ private final class RandomPool: Sendable {
                 state.used = 0
             }
             var raw: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-            withUnsafeMutableBytes(of: &raw) { target in
-                state.bytes.withUnsafeBytes { source in
-                    target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[state.used..<state.used + 16]))
-                }
-            }
-            // Each byte is handed out once.
-            state.bytes.withUnsafeMutableBytes { bytes in
-                for index in state.used..<state.used + 16 { bytes[index] = 0 }
-            }
+            // Each byte is handed out once: `used` only moves on.
+            withUnsafeMutableBytes(of: &raw) { $0.copyBytes(from: state.bytes[state.used..<state.used + 16]) }
             state.used += 16
             return raw
         }

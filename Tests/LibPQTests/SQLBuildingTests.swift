@@ -19,6 +19,15 @@ struct SQLBuildingTests {
         #expect(sql.bindings.count == 13)
     }
 
+    @Test func joinedPartsAreNumberedInTurnWithTheSeparatorBetween() {
+        let rows = SQL(joining: (1...3).map { "(\($0), \("row \($0)"))" }, separator: ", ")
+        #expect(rows.text == "($1, $2), ($3, $4), ($5, $6)")
+        #expect(rows.bindings.map(\.text) == ["1", "row 1", "2", "row 2", "3", "row 3"])
+        let sql: SQL = "SELECT \(0) FROM (VALUES \(rows)) AS v"
+        #expect(sql.text == "SELECT $1 FROM (VALUES ($2, $3), ($4, $5), ($6, $7)) AS v")
+        #expect(SQL(joining: [], separator: " AND ").text.isEmpty)
+    }
+
     /// The built statement runs, with each value where its number says.
     @Test func aBuiltStatementRunsWithItsValuesInPlace() async throws {
         try await TestDatabase.withEmpty { database in
